@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything guestuml needs on Debian 12, builds it, installs it under
+# /usr/local and builds the UML appliance. Run as root (or with sudo available).
+#
+# usage: ./setup.sh            (build directory: ./build)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages, each for a reason:
+#   user-mode-linux          the UML kernel (linux.uml) and its modules
+#   libguestfs0 libguestfs-dev libguestfs-tools   libguestfs, its C API and the stock tools
+#   supermin                 builds the appliance root from libguestfs's supermin.d
+#   qemu-utils               qemu-img: overlays and format probing
+#   qemu-system-common       qemu-storage-daemon: serves disks to UML as vhost-user-blk
+#   e2fsprogs fdisk xfsprogs dosfstools btrfs-progs
+#                            make test images (mke2fs -d, sfdisk, mkfs.*); LVM, RAID
+#                            and LUKS images are made with guestfish on guestuml itself
+#   libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config   the build
+packages=(
+    user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
+    qemu-utils qemu-system-common
+    e2fsprogs fdisk xfsprogs dosfstools btrfs-progs
+    libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
+)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr/local
+ninja -C build
+as_root ninja -C build install
+guestuml appliance build
+scripts/make-sample-image.sh build/sample-debian.img web1
