@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
     qemu-utils qemu-system-common
-    e2fsprogs fdisk xfsprogs dosfstools btrfs-progs
+    e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio
     libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
 )
 

@@ -131,8 +131,7 @@ ChildPlan make_plan(const SpawnOptions& options)
 void reaper_on_signal(int sig)
 {
     // The namespace dies with its first process: exiting kills everything in it.
-    (void)sig;
-    ::_exit(128 + SIGKILL);
+    ::_exit(128 + sig);
 }
 
 // PID 1 of the new namespace: starts the real program as pid 2 and mirrors its

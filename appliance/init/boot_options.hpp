@@ -1,0 +1,18 @@
+// What the host asked for on the kernel command line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace guestuml::init {
+
+struct BootOptions {
+    std::string channel;    // guestfs_channel=PATH: guestfsd's --channel (empty: its default)
+    bool verbose = false;   // guestfs_verbose=1
+    std::string term;       // TERM=...: passed to guestfsd's environment
+};
+
+// Parses /proc/cmdline's text (space-separated words; the last occurrence wins).
+BootOptions parse_boot_options(std::string_view cmdline);
+
+} // namespace guestuml::init

@@ -1,0 +1,164 @@
+// guestuml-init: PID 1 of the guestuml appliance under User-mode Linux. It does
+// what libguestfs's shell /init does for guestfsd, minus udev, in one static
+// process: every extra process costs 18-150 ms in the guest.
+#include "boot_log.hpp"
+#include "boot_options.hpp"
+#include "child_process.hpp"
+#include "disk_links.hpp"
+#include "kernel_modules.hpp"
+#include "loopback.hpp"
+#include "lvm_md.hpp"
+#include "mounts.hpp"
+#include "root_overlay.hpp"
+#include "supervisor.hpp"
+#include "sys.hpp"
+
+#include "guestuml/error.hpp"
+
+#include <exception>
+#include <fmt/format.h>
+#include <string>
+#include <sys/utsname.h>
+#include <vector>
+
+namespace {
+
+using namespace guestuml::init;
+
+// Every module the appliance loads at boot. overlay makes the root writable,
+// virtio_blk shows the user's disks, dm_mod serves LVM, virtio_console a future
+// virtio channel. Anything else (filesystems, dm targets) the kernel loads on
+// demand through modprobe.
+const std::vector<ModuleRequest> boot_modules = {
+    {"overlay", true},
+    {"virtio_blk", true},
+    {"dm_mod", true},
+    {"virtio_console", false},
+};
+
+// Loaded only when a disk carries an MD superblock.
+const std::vector<ModuleRequest> md_modules = {
+    {"md_mod", true}, {"linear", false}, {"raid0", false},
+    {"raid1", false}, {"raid10", false}, {"raid456", false},
+};
+
+constexpr const char* tool_path = "/sbin:/usr/sbin:/bin:/usr/bin";
+
+std::string modules_dir()
+{
+    utsname un{};
+    if (::uname(&un) == -1)
+        guestuml::throw_errno("uname");
+    return std::string("/lib/modules/") + un.release;
+}
+
+std::vector<std::string> daemon_environment(const BootOptions& options)
+{
+    return {
+        fmt::format("PATH={}", tool_path),
+        fmt::format("TERM={}", options.term.empty() ? "linux" : options.term),
+        "HOME=/",
+        fmt::format("LVM_SYSTEM_DIR={}", lvm_system_dir),
+        // Debian maintainer scripts run by some tools want a runlevel (Debian bug 606622).
+        "RUNLEVEL=S",
+        "PREVLEVEL=N",
+    };
+}
+
+std::vector<std::string> daemon_argv(const BootOptions& options)
+{
+    std::vector<std::string> argv{"guestfsd"};
+    if (!options.channel.empty())
+        argv.insert(argv.end(), {"--channel", options.channel});
+    if (options.verbose)
+        argv.emplace_back("--verbose");
+    return argv;
+}
+
+std::vector<std::string> disk_nodes(const std::vector<VirtioDisk>& disks)
+{
+    std::vector<std::string> nodes;
+    for (const auto& disk : disks) {
+        nodes.push_back("/dev/" + disk.name);
+        for (const auto& part : disk.partitions)
+            nodes.push_back("/dev/" + part.name);
+    }
+    return nodes;
+}
+
+// A degraded step is reported and the boot goes on: guestfsd can still serve
+// most requests, and the host sees the warning in the console tail.
+template <typename F>
+void try_step(const BootLog& log, const char* name, F&& step)
+{
+    try {
+        log.timed(name, step);
+    } catch (const std::exception& e) {
+        log.warn(fmt::format("{}: {}", name, e.what()));
+    }
+}
+
+[[noreturn]] void boot(BootLog& log)
+{
+    const double start = monotonic_ms();
+    mount_kernel_filesystems();
+    const BootOptions options = parse_boot_options(read_file("/proc/cmdline"));
+    log.set_verbose(options.verbose);
+    log.step_done("kernel filesystems", start);
+
+    const std::string modules = modules_dir();
+    log.timed("load modules", [&] { load_modules(modules, boot_modules, log); });
+
+    bool writable = true;
+    try {
+        log.timed("overlay root", make_root_writable);
+    } catch (const std::exception& e) {
+        log.warn(fmt::format("cannot make the root writable ({}); using tmpfs on /tmp, /run, /var/tmp",
+                             e.what()));
+        writable = false;
+        mount_scratch_tmpfs(log);
+    }
+    log.timed("runtime paths", [&] { prepare_runtime_paths(writable, log); });
+    try_step(log, "loopback", bring_up_loopback);
+
+    std::vector<VirtioDisk> disks;
+    try_step(log, "disk links", [&] {
+        disks = find_virtio_disks();
+        make_by_path_links(disks);
+    });
+    for (const auto& disk : disks) {
+        std::string line = fmt::format("/dev/disk/by-path/{} -> {}", by_path_name(disk.index), disk.name);
+        for (const auto& part : disk.partitions)
+            line += fmt::format(", {} -> {}", by_path_name(disk.index, part.number), part.name);
+        log.note(line);
+    }
+    try_step(log, "virtio port links", make_virtio_port_links);
+
+    const auto env = daemon_environment(options);
+    try_step(log, "lvm.conf", write_lvm_config);
+    try_step(log, "md and lvm", [&] {
+        activate_md_and_lvm(disk_nodes(disks), env,
+                            [&] { load_modules(modules, md_modules, log); }, log);
+    });
+
+    const auto argv = daemon_argv(options);
+    std::string command;
+    for (const auto& a : argv)
+        command += (command.empty() ? "" : " ") + a;
+    log.note(fmt::format("starting {} at {:.0f} ms", command, monotonic_ms()));
+    supervise_until_power_off(spawn(argv, env), log);
+}
+
+} // namespace
+
+int main()
+{
+    take_over_signals();
+    BootLog log;
+    try {
+        boot(log);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "guestuml-init: fatal: {}\n", e.what());
+    }
+    power_off(log);
+}

@@ -1,0 +1,84 @@
+// default_appliance_inputs() and appliance_cache_dir(): where the appliance's
+// ingredients and its cache are, environment overrides first.
+#include "guestuml/appliance_cache.hpp"
+
+#include "guestuml/error.hpp"
+#include "guestuml/helper_paths.hpp"
+
+#include <algorithm>
+#include <boost/filesystem/operations.hpp>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace fs = boost::filesystem;
+
+namespace guestuml {
+
+namespace {
+
+// Debian's user-mode-linux and libguestfs packages.
+constexpr const char* default_kernel = "/usr/bin/linux.uml";
+constexpr const char* default_modules_root = "/usr/lib/uml/modules";
+constexpr const char* default_supermin_d = "/usr/lib/x86_64-linux-gnu/guestfs/supermin.d";
+
+std::string env_or_empty(const char* name)
+{
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+// The single version directory under Debian's UML modules root.
+fs::path default_modules_dir()
+{
+    std::vector<fs::path> versions;
+    boost::system::error_code ec;
+    for (fs::directory_iterator it(default_modules_root, ec), end; !ec && it != end; ++it)
+        if (fs::is_regular_file(it->path() / "modules.dep"))
+            versions.push_back(it->path());
+    if (versions.empty())
+        throw Error(fmt::format("no UML kernel modules under {} (is user-mode-linux installed?); "
+                                "set GUESTUML_MODULES", default_modules_root));
+    std::sort(versions.begin(), versions.end());
+    return versions.back();
+}
+
+} // namespace
+
+ApplianceInputs default_appliance_inputs()
+{
+    ApplianceInputs inputs;
+    const std::string kernel = env_or_empty("GUESTUML_KERNEL");
+    inputs.kernel = kernel.empty() ? fs::path(default_kernel) : fs::path(kernel);
+    const std::string modules = env_or_empty("GUESTUML_MODULES");
+    inputs.modules = modules.empty() ? default_modules_dir() : fs::path(modules);
+    inputs.modules = inputs.modules.lexically_normal();
+    if (inputs.modules.filename() == ".")
+        inputs.modules = inputs.modules.parent_path();
+    inputs.kernel_version = inputs.modules.filename().string();
+    const std::string supermin_d = env_or_empty("GUESTUML_SUPERMIN_D");
+    inputs.supermin_d = supermin_d.empty() ? fs::path(default_supermin_d) : fs::path(supermin_d);
+    inputs.init = helper_program("guestuml-init");
+    inputs.udevadm_shim = helper_program("udevadm");
+    return inputs;
+}
+
+fs::path appliance_cache_dir()
+{
+    if (const std::string dir = env_or_empty("GUESTUML_CACHE"); !dir.empty())
+        return dir;
+    if (const std::string xdg = env_or_empty("XDG_CACHE_HOME"); !xdg.empty())
+        return fs::path(xdg) / "guestuml";
+    std::string home = env_or_empty("HOME");
+    if (home.empty()) {
+        const passwd* pw = ::getpwuid(::getuid());
+        if (!pw || !pw->pw_dir)
+            throw Error("cannot find a cache directory: HOME is unset and the user has no home; "
+                        "set GUESTUML_CACHE");
+        home = pw->pw_dir;
+    }
+    return fs::path(home) / ".cache" / "guestuml";
+}
+
+} // namespace guestuml

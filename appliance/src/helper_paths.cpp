@@ -1,0 +1,62 @@
+#include "guestuml/helper_paths.hpp"
+
+#include "guestuml/error.hpp"
+#include "helper_locations.hpp"
+
+#include <boost/filesystem/operations.hpp>
+#include <cstdlib>
+#include <fmt/format.h>
+
+namespace fs = boost::filesystem;
+
+namespace guestuml {
+
+namespace {
+
+bool running_installed()
+{
+    boost::system::error_code ec;
+    const fs::path self = fs::canonical("/proc/self/exe", ec);
+    if (ec)
+        return false;
+    const std::string prefix = fs::path(generated::install_prefix).lexically_normal().string();
+    const std::string exe = self.string();
+    return exe.size() > prefix.size() && exe.compare(0, prefix.size(), prefix) == 0 &&
+           (prefix.back() == '/' || exe[prefix.size()] == '/');
+}
+
+fs::path build_tree_location(std::string_view name)
+{
+    if (name == "guestuml-init")
+        return generated::build_init;
+    if (name == "udevadm")
+        return generated::build_udevadm;
+    if (name == "guestuml-qemu")
+        return generated::build_qemu;
+    throw Error(fmt::format("unknown guestuml helper program '{}'", name));
+}
+
+} // namespace
+
+fs::path helper_program(std::string_view name)
+{
+    fs::path program;
+    std::string origin;
+    if (const char* dir = std::getenv("GUESTUML_LIBEXEC"); dir && *dir) {
+        program = fs::path(dir) / std::string(name);
+        origin = "$GUESTUML_LIBEXEC";
+    } else if (running_installed()) {
+        program = fs::path(generated::install_libexec_dir) / std::string(name);
+        origin = "the install directory";
+    } else {
+        program = build_tree_location(name);
+        origin = "the build tree";
+    }
+    boost::system::error_code ec;
+    if (!fs::is_regular_file(program, ec))
+        throw Error(fmt::format("guestuml helper {} not found at {} (looked in {})", name,
+                                program.string(), origin));
+    return program;
+}
+
+} // namespace guestuml

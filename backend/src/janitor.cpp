@@ -1,0 +1,74 @@
+#include "janitor.hpp"
+
+#include <chrono>
+#include <fcntl.h>
+#include <cstdio>
+#include <exception>
+#include <unistd.h>
+
+namespace guestuml {
+namespace {
+
+// $1 is the session directory. "kill PID" lines accumulate targets; "clear" ends
+// the watch. Only EOF without "clear" (the owner is gone) triggers the clean-up.
+constexpr const char* janitor_script = R"(
+targets=
+while read -r cmd arg; do
+  case $cmd in
+    kill) targets="$targets $arg" ;;
+    clear) exit 0 ;;
+  esac
+done
+[ -n "$targets" ] && kill -9 -- $targets 2>/dev/null
+rm -rf -- "$1"
+)";
+
+void write_line(int fd, const char* line, size_t size) noexcept
+{
+    // Short lines on a pipe are written atomically; a failure means the janitor is
+    // already gone and there is nobody left to tell.
+    ssize_t ignored = ::write(fd, line, size);
+    (void)ignored;
+}
+
+} // namespace
+
+Janitor::Janitor(const boost::filesystem::path& session_dir)
+{
+    auto [read_end, write_end] = make_pipe();
+    UniqueFd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    SpawnOptions opts;
+    opts.argv = {"/bin/sh", "-c", janitor_script, "guestuml-janitor", session_dir.string()};
+    opts.fds = {{read_end.get(), 0}, {null_fd.get(), 1}, {null_fd.get(), 2}};
+    opts.die_with_parent = false;
+    opts.new_session = true;
+    process_ = Process(opts);
+    pipe_ = std::move(write_end);
+}
+
+Janitor::~Janitor() { clear(); }
+
+void Janitor::watch(pid_t pid) noexcept
+{
+    if (!pipe_ || pid == 0 || pid == -1)
+        return;
+    char line[32];
+    const int n = std::snprintf(line, sizeof line, "kill %d\n", static_cast<int>(pid));
+    write_line(pipe_.get(), line, static_cast<size_t>(n));
+}
+
+void Janitor::clear() noexcept
+{
+    if (!pipe_)
+        return;
+    write_line(pipe_.get(), "clear\n", 6);
+    pipe_.reset();
+    try {
+        if (process_.wait_for(std::chrono::seconds(2)))
+            return;
+    } catch (const std::exception&) {
+    }
+    process_.kill();
+}
+
+} // namespace guestuml

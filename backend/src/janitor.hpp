@@ -1,0 +1,35 @@
+// The janitor: a tiny process in its own session that cleans up after an owner
+// that was SIGKILLed. It reads a pipe only the owner holds; the owner names the
+// processes to kill as it starts them and says "clear" when it has cleaned up by
+// itself. EOF without "clear" means the owner died: it SIGKILLs every process
+// named and removes the session directory.
+#pragma once
+
+#include "guestuml/process.hpp"
+#include "guestuml/unique_fd.hpp"
+
+#include <boost/filesystem/path.hpp>
+#include <sys/types.h>
+
+namespace guestuml {
+
+class Janitor {
+public:
+    // Starts the janitor for session_dir. Call before anything else is spawned.
+    explicit Janitor(const boost::filesystem::path& session_dir);
+    Janitor(const Janitor&) = delete;
+    Janitor& operator=(const Janitor&) = delete;
+    // Dismisses the janitor as if clear() had been called.
+    ~Janitor();
+
+    // Adds a process to kill; a negative pid names a process group. Never throws.
+    void watch(pid_t pid) noexcept;
+    // Tells the janitor everything is cleaned up, and lets it exit. Never throws.
+    void clear() noexcept;
+
+private:
+    UniqueFd pipe_;   // write end, close-on-exec: EOF reaches the janitor only when we die
+    Process process_;
+};
+
+} // namespace guestuml

@@ -1,0 +1,137 @@
+// Stock libguestfs tools on guestuml (eval "$(guestuml env)") against the same
+// tools on libguestfs's QEMU path, same image, same run; prints medians and ratios.
+//
+// usage: bench_plugin [--runs N] [IMAGE]
+// Without IMAGE it makes a small Debian-like ext4 image (os-release, fstab,
+// hostname, dpkg status) so that virt-inspector has an OS to find.
+#include "guestuml/error.hpp"
+#include "guestuml/temp_dir.hpp"
+
+#include <algorithm>
+#include <boost/filesystem/operations.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+namespace fs = boost::filesystem;
+
+namespace {
+
+std::string quote(const std::string& s)
+{
+    std::string out = "'";
+    for (char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Runs a shell script, output discarded; returns seconds. Throws on failure.
+double timed(const std::string& script)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const int status = std::system(fmt::format("( {} ) >/dev/null 2>&1", script).c_str());
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw guestuml::Error(fmt::format("benchmark command failed: {}", script));
+    return s;
+}
+
+std::string capture(const std::string& command)
+{
+    std::string out;
+    std::FILE* f = ::popen(command.c_str(), "r");
+    if (!f)
+        guestuml::throw_errno("popen " + command);
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+        out.append(buf, n);
+    if (::pclose(f) != 0)
+        throw guestuml::Error(fmt::format("{} failed", command));
+    return out;
+}
+
+void write(const fs::path& file, const std::string& text)
+{
+    fs::create_directories(file.parent_path());
+    std::ofstream(file.string()) << text;
+}
+
+fs::path make_debian_image(const fs::path& dir)
+{
+    const fs::path root = dir / "root";
+    write(root / "etc/os-release", "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n"
+                                   "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+    write(root / "etc/debian_version", "12.5\n");
+    write(root / "etc/hostname", "bench\n");
+    write(root / "etc/fstab", "/dev/sda / ext4 defaults 0 1\n");
+    std::string status;
+    for (int i = 0; i < 100; ++i)
+        status += fmt::format("Package: pkg{0}\nStatus: install ok installed\nArchitecture: amd64\n"
+                              "Version: 1.{0}-1\nDescription: package {0}\n\n", i);
+    write(root / "var/lib/dpkg/status", status);
+    fs::create_directories(root / "usr/bin");
+    fs::copy_file("/usr/bin/ls", root / "usr/bin/ls");
+    fs::create_symlink("usr/bin", root / "bin");
+    const fs::path image = dir / "debian.img";
+    timed(fmt::format("mke2fs -q -F -t ext4 -d {} {} 200M", quote(root.string()), quote(image.string())));
+    return image;
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    try {
+        int runs = 3;
+        fs::path image;
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            if (a == "--runs" && i + 1 < argc)
+                runs = std::max(1, std::atoi(argv[++i]));
+            else
+                image = a;
+        }
+        guestuml::TempDir dir("bench-plugin");
+        if (image.empty())
+            image = make_debian_image(dir.path());
+
+        const std::string guestuml_env = capture(quote(GUESTUML_PROGRAM) + " env 2>/dev/null");
+        const std::string qemu_env = "unset LIBGUESTFS_HV LIBGUESTFS_PATH; export LIBGUESTFS_BACKEND=direct\n";
+        const std::string img = quote(image.string());
+        const std::vector<std::pair<std::string, std::string>> commands{
+            {"guestfish --ro -a IMG run", fmt::format("guestfish --ro -a {} run", img)},
+            {"virt-inspector -a IMG", fmt::format("virt-inspector -a {}", img)},
+        };
+        // One untimed run each warms the page cache and libguestfs's qemu probe cache.
+        timed(guestuml_env + commands[0].second);
+        timed(qemu_env + commands[0].second);
+
+        fmt::print("image: {}\nruns: {} (median)\n\n{:<28} {:>10} {:>10} {:>8}\n", image.string(), runs, "command",
+                   "guestuml", "qemu", "ratio");
+        for (const auto& [name, command] : commands) {
+            std::vector<double> uml, qemu;
+            for (int r = 0; r < runs; ++r) {
+                uml.push_back(timed(guestuml_env + command));
+                qemu.push_back(timed(qemu_env + command));
+            }
+            const double u = median(uml), q = median(qemu);
+            fmt::print("{:<28} {:>9.2f}s {:>9.2f}s {:>7.1f}x\n", name, u, q, q / u);
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "bench_plugin: {}\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,184 @@
+// Integration tests: boot the real appliance (built by the "appliance" fixture)
+// under UML and check what guestfsd and the host see.
+#include "guestfsd_client.hpp"
+#include "guestuml/appliance_cache.hpp"
+#include "guestuml/error.hpp"
+#include "guestuml/process.hpp"
+#include "guestuml/run_command.hpp"
+#include "guestuml/temp_dir.hpp"
+#include "guestuml/uml_instance.hpp"
+#include "guestuml/unique_fd.hpp"
+#include "process_tree.hpp"
+#include "test_images.hpp"
+
+#include <boost/filesystem/operations.hpp>
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <poll.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = boost::filesystem;
+using namespace guestuml;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const ApplianceFiles& appliance()
+{
+    static const ApplianceFiles files = ensure_appliance(default_appliance_inputs());
+    return files;
+}
+
+LaunchConfig base_config()
+{
+    LaunchConfig config;
+    config.kernel = appliance().kernel;
+    config.root = appliance().root;
+    return config;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = std::chrono::seconds(10))
+{
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return condition();
+}
+
+std::string joined(const std::vector<std::string>& lines)
+{
+    std::string out;
+    for (const auto& l : lines)
+        out += l + "\n";
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a session over read-only and writable disks", "[integration]")
+{
+    TempDir dir("guestuml-test");
+    const fs::path content = dir.path() / "content";
+    fs::create_directory(content);
+    test::write_file(content / "hello.txt", "hello\n");
+    const fs::path ext4 = dir.path() / "ro-ext4.img", xfs = dir.path() / "ro-xfs.img", rw = dir.path() / "rw-ext4.img";
+    test::make_ext4_image(ext4, 32, content);
+    test::make_xfs_image(xfs, 300);
+    test::make_ext4_image(rw, 32);
+    const std::string ext4_sum = test::sha256_file(ext4), xfs_sum = test::sha256_file(xfs);
+
+    LaunchConfig config = base_config();
+    config.disks = {{ext4, "", true}, {xfs, "raw", true}, {rw, "raw", false}};
+    UmlInstance instance(config);
+    const fs::path session = instance.temp_dir();
+    CHECK(fs::is_directory(session));
+
+    INFO("console:\n" << joined(instance.console_tail()));
+    instance.wait_ready(std::chrono::seconds(60));   // the readiness flag arrived
+    test::GuestfsdClient guestfsd(instance.channel_fd());
+
+    SECTION("disks appear in order as /dev/sdX; writes stay out of read-only images")
+    {
+        CHECK(guestfsd.list_devices() == std::vector<std::string>{"/dev/sda", "/dev/sdb", "/dev/sdc"});
+
+        guestfsd.mount("/dev/sda", "/");
+        guestfsd.touch("/written-by-the-guest");
+        guestfsd.sync();
+        guestfsd.umount("/");
+
+        // The sequence UML's own copy-on-write broke: XFS log recovery writes.
+        guestfsd.mount("/dev/sdb", "/");
+        guestfsd.umount("/");
+        guestfsd.mount("/dev/sdb", "/");
+        guestfsd.touch("/also-written");
+        guestfsd.umount("/");
+
+        guestfsd.mount("/dev/sdc", "/");
+        guestfsd.touch("/kept");
+        guestfsd.umount("/");
+
+        CHECK(instance.shutdown());   // clean stop: the guest powered off by itself
+        CHECK_FALSE(fs::exists(session));
+        CHECK(test::sha256_file(ext4) == ext4_sum);
+        CHECK(test::sha256_file(xfs) == xfs_sum);
+        // The writable image got the guest's write (the storage daemon flushed).
+        CHECK_NOTHROW(run_command_checked({"debugfs", "-R", "stat /kept", rw.string()}));
+        const auto r = run_command({"debugfs", "-R", "stat /kept", rw.string()});
+        CHECK_THAT(r.err + r.out, !Contains("not found"));
+    }
+}
+
+TEST_CASE("a guest that never becomes ready is killed at the time-out, with the console tail", "[integration]")
+{
+    LaunchConfig config = base_config();
+    // Parameters without '=' become the init's arguments: PID 1 is "sleep 1000".
+    config.kernel_args = {"init=/bin/sleep", "1000"};
+    UmlInstance instance(config);
+    const int uml = instance.uml_pid();
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        // Long enough for the kernel to reach the init on a busy machine.
+        instance.wait_ready(std::chrono::seconds(25));
+        FAIL("wait_ready returned although the guest cannot be ready");
+    } catch (const LaunchError& e) {
+        const std::string msg = e.what();
+        CHECK_THAT(msg, Contains("not ready after 25.0 s") && Contains("last console lines"));
+        CHECK_THAT(msg, Contains("/bin/sleep"));
+    }
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(35));
+    CHECK(eventually([&] { return !test::process_alive(uml); }));
+}
+
+TEST_CASE("a guest whose init fails is reported with the console tail", "[integration]")
+{
+    LaunchConfig config = base_config();
+    config.kernel_args = {"init=/bin/false"};
+    UmlInstance instance(config);
+    CHECK_THROWS_WITH(instance.wait_ready(std::chrono::seconds(30)),
+                      Contains("before guestfsd was ready") && Contains("last console lines") &&
+                          Contains("/bin/false"));
+}
+
+TEST_CASE("SIGKILL of the owning process leaves no UML process and no temp directory", "[integration]")
+{
+    TempDir dir("guestuml-test");
+    const fs::path disk = dir.path() / "disk.img";
+    test::make_ext4_image(disk, 32);
+    auto [out_read, out_write] = make_pipe();
+    SpawnOptions opts;
+    opts.argv = {GUESTUML_INSTANCE_HOLDER, appliance().kernel.string(), appliance().root.string(),
+                 "--ro", disk.string(), "--hold"};
+    opts.fds = {{out_write.get(), 1}};
+    Process holder(opts);
+    out_write.reset();
+
+    std::string out;
+    fs::path session;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (out.find("ready\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        pollfd p{out_read.get(), POLLIN, 0};
+        if (::poll(&p, 1, 1000) <= 0)
+            continue;
+        char buf[256];
+        const ssize_t n = ::read(out_read.get(), buf, sizeof buf);
+        if (n <= 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    REQUIRE_THAT(out, Contains("ready\n"));
+    const auto temp_at = out.find("temp ");
+    session = out.substr(temp_at + 5, out.find('\n', temp_at) - temp_at - 5);
+    REQUIRE(fs::is_directory(session));
+
+    const std::vector<pid_t> tree = test::descendants(holder.pid());
+    INFO("holder " << holder.pid() << " had " << tree.size() << " descendants");
+    REQUIRE(tree.size() >= 3);   // janitor, storage daemon, UML's reaper and UML's processes
+    holder.signal(SIGKILL);
+    holder.wait();
+    CHECK(eventually([&] { return std::none_of(tree.begin(), tree.end(), test::process_alive); }));
+    CHECK(eventually([&] { return !fs::exists(session); }));
+}
