@@ -31,7 +31,7 @@ TEST_CASE("the UML command line has every parameter in order", "[uml_command_lin
 {
     const std::vector<std::string> expected{
         "/usr/bin/linux.uml", "mem=768M", "umid=appliance", "uml_dir=/tmp/guestuml-abc/uml",
-        "ubd0r=/cache/appliance/root", "root=/dev/ubda", "ro", "init=/init", "con=null", "ssl=null",
+        "ubd0r=/cache/appliance/root", "root=/dev/ubda", "ro", "init=/init", "pty.legacy_count=0", "con=null", "ssl=null",
         "con0=null,fd:1", "ssl3=fd:3", "guestfs_channel=/dev/ttyS3",
         "virtio_uml.device=/tmp/guestuml-abc/disk0.sock:2", "virtio_uml.device=/tmp/guestuml-abc/disk1.sock:2",
         "guestfs_verbose=1", "TERM=dumb"};
