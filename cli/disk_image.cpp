@@ -1,7 +1,7 @@
 #include "disk_image.hpp"
 
 #include "commands.hpp"
-#include "run_tool.hpp"
+#include "guestuml/run_command.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -38,7 +38,7 @@ DiskImage probe_disk_image(const std::string& path)
     if (S_ISREG(st.st_mode) && st.st_size == 0)
         throw UsageError(fmt::format("{}: is empty (0 bytes), not a disk image", path));
 
-    const auto info = run_tool({"qemu-img", "info", "--output=json", path});
+    const auto info = run_command({"qemu-img", "info", "--output=json", path});
     if (!info.succeeded())
         throw UsageError(fmt::format("{}: not a disk image: {}", path, first_line(info.err)));
     static const std::regex format_field(R"re("format"\s*:\s*"([^"]+)")re");

@@ -1,7 +1,7 @@
 #include "doctor_checks.hpp"
 
 #include "backend_config.hpp"
-#include "run_tool.hpp"
+#include "guestuml/run_command.hpp"
 
 #include "guestuml/appliance_cache.hpp"
 #include "guestuml/helper_paths.hpp"
@@ -138,7 +138,7 @@ std::vector<CheckResult> check_packages()
     for (const auto& req : requirements) {
         CheckResult r{fmt::format("package {} ({})", req.package, req.why), false, {}, {}};
         r.fix = fmt::format("apt-get install {}", req.package);
-        const auto query = run_tool({"dpkg-query", "-W", "-f=${db:Status-Status} ${Version}", req.package});
+        const auto query = run_command({"dpkg-query", "-W", "-f=${db:Status-Status} ${Version}", req.package});
         const bool installed = query.succeeded() && query.out.starts_with("installed ");
         const bool file_present = !req.file || ::access(req.file, X_OK) == 0;
         if (installed && file_present) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ctime>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -77,16 +78,28 @@ void make_by_path_links(const std::vector<VirtioDisk>& disks)
     }
 }
 
-void make_virtio_port_links()
+bool make_virtio_port_links(const std::string& expected, std::chrono::milliseconds timeout)
 {
+    // The driver adds ports when the device's control messages arrive, which can
+    // be after virtio_console's load returned: wait for the port guestfsd needs.
     const std::string ports = "/sys/class/virtio-ports/";
-    for (const auto& port : list_dir(ports)) {
-        const auto name = try_read_file(ports + port + "/name");
-        if (!name)
-            continue;
-        const std::string link = trimmed(*name);
-        if (!link.empty() && link.find('/') == std::string::npos)
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        bool found = expected.empty();
+        for (const auto& port : list_dir(ports)) {
+            const auto name = try_read_file(ports + port + "/name");
+            if (!name)
+                continue;
+            const std::string link = trimmed(*name);
+            if (link.empty() || link.find('/') != std::string::npos)
+                continue;
+            found = found || link == expected;
             make_symlink("../" + port, "/dev/virtio-ports/" + link);
+        }
+        if (found || std::chrono::steady_clock::now() >= deadline)
+            return found;
+        const timespec pause{0, 2'000'000};
+        ::nanosleep(&pause, nullptr);
     }
 }
 

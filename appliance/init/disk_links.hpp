@@ -2,6 +2,8 @@
 // the host's disk order, /dev/virtio-ports/NAME for virtio channels.
 #pragma once
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +34,9 @@ std::vector<VirtioDisk> find_virtio_disks();
 // /dev/disk/by-path/virtio-uml-N[-partK] -> ../../vdX[K]. Throws Error.
 void make_by_path_links(const std::vector<VirtioDisk>& disks);
 
-// /dev/virtio-ports/NAME -> ../vportXpY for each named virtio console port. Throws Error.
-void make_virtio_port_links();
+// /dev/virtio-ports/NAME -> ../vportXpY for each named virtio console port, waiting
+// up to timeout for a port named expected (empty: no wait). Returns whether it
+// appeared. Throws Error.
+bool make_virtio_port_links(const std::string& expected, std::chrono::milliseconds timeout);
 
 } // namespace guestuml::init

@@ -132,7 +132,12 @@ void try_step(const BootLog& log, const char* name, F&& step)
             line += fmt::format(", {} -> {}", by_path_name(disk.index, part.number), part.name);
         log.note(line);
     }
-    try_step(log, "virtio port links", make_virtio_port_links);
+    // Without guestfs_channel= guestfsd opens its virtio port, which must exist first.
+    const std::string wanted_port = options.channel.empty() ? "org.libguestfs.channel.0" : "";
+    try_step(log, "virtio port links", [&] {
+        if (!make_virtio_port_links(wanted_port, std::chrono::seconds(10)))
+            log.warn(fmt::format("virtio port {} did not appear", wanted_port));
+    });
 
     const auto env = daemon_environment(options);
     try_step(log, "lvm.conf", write_lvm_config);

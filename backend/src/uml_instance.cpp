@@ -72,6 +72,7 @@ struct UmlInstance::Impl {
 
     void start();
     void on_daemon_exit();
+    void on_channel_end(const std::string& error);
     [[noreturn]] void fail(const std::string& what);
     std::string describe_failure(const std::string& what);
     void finish() noexcept;
@@ -91,7 +92,8 @@ void UmlInstance::Impl::start()
         }
     }
 
-    channel = make_guest_channel(config);
+    channel = make_guest_channel(config, temp_path,
+                                 [this](const std::string& error) { on_channel_end(error); });
     if (!channel.notice.empty())
         notices.push_back(channel.notice);
 
@@ -151,6 +153,31 @@ void UmlInstance::Impl::on_daemon_exit()
     uml.signal(SIGKILL);
 }
 
+void UmlInstance::Impl::on_channel_end(const std::string& error)
+{
+    // A plain disconnect means UML is going away by itself.
+    if (error.empty())
+        return;
+    int exit_fd = -1;
+    {
+        std::lock_guard lock(mutex);
+        if (!uml.running())
+            return;
+        exit_fd = uml.exit_fd();
+    }
+    // The connection also breaks while UML powers off or dies: give it a moment
+    // to be gone, so that a clean power-off is not mistaken for a failure.
+    pollfd p{exit_fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) > 0)
+        return;
+    std::lock_guard lock(mutex);
+    if (!uml.running())
+        return;
+    // guestfsd's channel is dead: stopping UML lets whoever waits on it notice.
+    failure = fmt::format("the virtio channel's device server stopped: {}", error);
+    uml.signal(SIGKILL);
+}
+
 std::string UmlInstance::Impl::describe_failure(const std::string& what)
 {
     std::string msg = what;
@@ -195,6 +222,7 @@ void UmlInstance::Impl::finish() noexcept
     // The supervisor goes before the daemon, whose exit it would report as a failure.
     if (supervisor)
         supervisor->stop();
+    channel.server.reset();
     if (daemon)
         daemon->stop();
     temp.remove();

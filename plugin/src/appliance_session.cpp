@@ -72,10 +72,10 @@ void write_all(int fd, std::string_view data)
 ChannelKind channel_kind()
 {
     const char* env = std::getenv("GUESTUML_CHANNEL");
-    if (!env || std::string_view(env).empty() || std::string_view(env) == "serial")
-        return ChannelKind::serial;
-    if (std::string_view(env) == "virtio")
+    if (!env || std::string_view(env).empty() || std::string_view(env) == "virtio")
         return ChannelKind::virtio;
+    if (std::string_view(env) == "serial")
+        return ChannelKind::serial;
     throw Error(fmt::format("GUESTUML_CHANNEL={}: expected serial or virtio", env));
 }
 

@@ -1,6 +1,6 @@
 #include "os_images.hpp"
 
-#include "run_tool.hpp"
+#include "guestuml/run_command.hpp"
 
 #include "guestuml/error.hpp"
 
@@ -54,7 +54,7 @@ fs::path ext4_from(const fs::path& tree, const fs::path& image, const std::strin
 
 std::string run_checked(const std::vector<std::string>& argv)
 {
-    const auto result = cli::run_tool(argv);
+    const auto result = run_command(argv);
     if (!result.succeeded())
         throw Error(fmt::format("{} failed: {}", fmt::join(argv, " "), result.err));
     return result.out;

@@ -5,7 +5,7 @@
 
 using namespace guestuml::plugin::test;
 
-TEST_CASE("the test images are made, LVM/RAID/LUKS/btrfs with guestfish on guestuml", "[images]")
+TEST_CASE("the test images are made, LVM/RAID/btrfs with guestfish on guestuml", "[images]")
 {
     const auto images = plugin_images(PLUGIN_IMAGE_DIR);
     build_plugin_images(images);

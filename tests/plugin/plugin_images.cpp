@@ -130,18 +130,11 @@ mkfs xfs /dev/vgtest/logs label:lvlogs
 mount /dev/vgtest/data /
 write /data.txt "on a logical volume\n"
 umount-all
-md-create raid /dev/sdb2 /dev/sdc1 level:raid1
+md-create raid "/dev/sdb2 /dev/sdc1" level:raid1
 mkfs ext4 /dev/md/raid label:mirror
 mount /dev/md/raid /
 write /mirror.txt "on a RAID1 mirror\n"
 umount-all
-luks-format /dev/sdc2 0
-luks-open /dev/sdc2 lukstest
-mkfs ext4 /dev/mapper/lukstest label:secret
-mount /dev/mapper/lukstest /
-write /secret.txt "inside LUKS\n"
-umount-all
-luks-close /dev/mapper/lukstest
 mkswap /dev/sdc3 label:storage-swap
 sync
 )",

@@ -28,12 +28,12 @@ struct LaunchConfig {
     std::vector<DiskSpec> disks;           // the user's disks, in /dev/sdX order
     unsigned memory_mb = 512;
     std::vector<std::string> kernel_args;  // extra parameters (guestfs_verbose=1, TERM=...)
-    // A descriptor owned by the caller that UML's serial line uses as guestfsd's
+    // A connected stream socket owned by the caller that carries guestfsd's
     // channel (a socket connected to libguestfs, say); its peer reads the launch
     // flag, so wait_ready() is not available then.
     // -1: the instance makes a socketpair and keeps the host end (see channel_fd()).
     int channel_fd = -1;
-    ChannelKind channel = ChannelKind::serial;
+    ChannelKind channel = ChannelKind::virtio;
     // Receives each console line; empty: the console is only kept for error messages.
     std::function<void(std::string_view line)> console;
     // Where the session's temporary directory is made; empty: $TMPDIR, else /tmp.

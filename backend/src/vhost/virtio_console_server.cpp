@@ -68,14 +68,16 @@ void drain_eventfd(int fd)
 } // namespace
 
 VirtioConsoleServer::VirtioConsoleServer(const boost::filesystem::path& socket_path, int host_fd,
-                                         std::string port_name)
-    : VirtioConsoleServer(listen_on(socket_path), host_fd, std::move(port_name))
+                                         std::string port_name, EndHandler on_end)
+    : VirtioConsoleServer(listen_on(socket_path), host_fd, std::move(port_name), std::move(on_end))
 {
     socket_path_ = socket_path;
 }
 
-VirtioConsoleServer::VirtioConsoleServer(UniqueFd listening_socket, int host_fd, std::string port_name)
-    : listener_(std::move(listening_socket)), host_fd_(host_fd), port_name_(std::move(port_name))
+VirtioConsoleServer::VirtioConsoleServer(UniqueFd listening_socket, int host_fd, std::string port_name,
+                                         EndHandler on_end)
+    : listener_(std::move(listening_socket)), host_fd_(host_fd), port_name_(std::move(port_name)),
+      on_end_(std::move(on_end))
 {
     require_stream_socket(host_fd_);
     stop_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -135,6 +137,13 @@ void VirtioConsoleServer::run() noexcept
         error_ = e.what();
     }
     finished_ = true;
+    if (on_end_) {
+        try {
+            on_end_(error());
+        } catch (...) {
+            // The owner's reaction is best effort; the thread must end regardless.
+        }
+    }
 }
 
 void VirtioConsoleServer::serve(int connection)

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <boost/filesystem/path.hpp>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,13 +22,18 @@ inline constexpr const char* kLibguestfsChannelName = "org.libguestfs.channel.0"
 
 class VirtioConsoleServer {
 public:
+    using EndHandler = std::function<void(const std::string& error)>;
+
     // Binds and listens on socket_path (which must not exist) before returning,
     // so UML may be started at once. host_fd: a connected stream socket, not
     // owned; it must stay open until this object is destroyed. Throws Error.
+    // on_end, if set, runs once on the serving thread just after it ends, with
+    // error() (empty when UML simply disconnected); it must not destroy this object.
     VirtioConsoleServer(const boost::filesystem::path& socket_path, int host_fd,
-                        std::string port_name = kLibguestfsChannelName);
+                        std::string port_name = kLibguestfsChannelName, EndHandler on_end = {});
     // The same with a socket that is already bound and listening (taken over).
-    VirtioConsoleServer(UniqueFd listening_socket, int host_fd, std::string port_name = kLibguestfsChannelName);
+    VirtioConsoleServer(UniqueFd listening_socket, int host_fd, std::string port_name = kLibguestfsChannelName,
+                        EndHandler on_end = {});
     VirtioConsoleServer(const VirtioConsoleServer&) = delete;
     VirtioConsoleServer& operator=(const VirtioConsoleServer&) = delete;
     // Stops the thread, closes the connection and removes the socket file.
@@ -51,6 +57,7 @@ private:
     UniqueFd listener_;
     int host_fd_;
     std::string port_name_;
+    EndHandler on_end_;
     UniqueFd stop_;                       // eventfd: tells the thread to end
     std::atomic<bool> finished_{false};
     std::atomic<bool> connected_{false};

@@ -1,0 +1,109 @@
+// Bulk transfer over guestfsd's channel with stock guestfish, in one run:
+// guestuml's virtio channel, guestuml's serial line and libguestfs on QEMU TCG.
+// Each upload/download is timed inside guestfish ("time" command), so the
+// launch is not counted; the data goes to and from a blank raw disk of the
+// same size, with no filesystem in the way.
+//
+// usage: bench_transfer [--mib N (512)] [--serial-mib N (32)]
+#include "guestuml/error.hpp"
+#include "guestuml/temp_dir.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace fs = boost::filesystem;
+
+namespace {
+
+std::string capture(const std::string& script)
+{
+    std::string out;
+    std::FILE* f = ::popen(fmt::format("( {} ) 2>&1", script).c_str(), "r");
+    if (!f)
+        guestuml::throw_errno("popen");
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+        out.append(buf, n);
+    if (::pclose(f) != 0)
+        throw guestuml::Error(fmt::format("benchmark command failed: {}\n{}", script, out));
+    return out;
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+struct Setup {
+    std::string name;
+    std::string env;     // shell prefix that points libguestfs at the hypervisor
+    unsigned mib;
+};
+
+struct Result {
+    double upload_mbs = 0;
+    double download_mbs = 0;
+};
+
+Result measure(const Setup& setup, const fs::path& dir)
+{
+    const fs::path data = dir / fmt::format("data{}", setup.mib), disk = dir / "disk.img", back = dir / "back";
+    capture(fmt::format("test -f {0} || head -c {1}M /dev/urandom > {0}; rm -f {2}; truncate -s {1}M {2}", q(data),
+                        setup.mib, q(disk)));
+    const std::string out = capture(setup.env + fmt::format(" guestfish -a {} run : time upload {} /dev/sda : "
+                                                            "time download /dev/sda {}",
+                                                            q(disk), q(data), q(back)));
+    const std::regex elapsed("elapsed time: ([0-9.]+) seconds");
+    std::vector<double> seconds;
+    for (std::sregex_iterator it(out.begin(), out.end(), elapsed), end; it != end; ++it)
+        seconds.push_back(std::stod((*it)[1]));
+    if (seconds.size() != 2)
+        throw guestuml::Error(fmt::format("{}: cannot find two timings in guestfish's output:\n{}", setup.name, out));
+    if (capture(fmt::format("cmp {} {} && echo same", q(data), q(back))).find("same") == std::string::npos)
+        throw guestuml::Error(fmt::format("{}: the downloaded data differ", setup.name));
+    const double mb = setup.mib * 1048576.0 / 1e6;
+    return {mb / seconds[0], mb / seconds[1]};
+}
+
+unsigned option(int argc, char** argv, const std::string& name, unsigned fallback)
+{
+    for (int i = 1; i + 1 < argc; ++i)
+        if (argv[i] == name)
+            return static_cast<unsigned>(std::stoul(argv[i + 1]));
+    return fallback;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+try {
+    const unsigned mib = option(argc, argv, "--mib", 512);
+    const unsigned serial_mib = option(argc, argv, "--serial-mib", 32);
+    const std::string guestuml_env = fmt::format("eval \"$('{}' env)\" &&", GUESTUML_PROGRAM);
+    const std::vector<Setup> setups = {
+        {"guestuml virtio", guestuml_env + " GUESTUML_CHANNEL=virtio", mib},
+        {"guestuml serial", guestuml_env + " GUESTUML_CHANNEL=serial", serial_mib},
+        {"libguestfs+QEMU TCG", "env -u LIBGUESTFS_HV -u LIBGUESTFS_PATH LIBGUESTFS_BACKEND=direct", mib},
+    };
+    guestuml::TempDir dir("guestuml-bench-transfer");
+    std::vector<Result> results;
+    fmt::print("{:<22} {:>8} {:>14} {:>16}\n", "setup", "MiB", "upload MB/s", "download MB/s");
+    for (const auto& s : setups) {
+        results.push_back(measure(s, dir.path()));
+        fmt::print("{:<22} {:>8} {:>14.1f} {:>16.1f}\n", s.name, s.mib, results.back().upload_mbs,
+                   results.back().download_mbs);
+        std::fflush(stdout);
+    }
+    const Result& qemu = results[2];
+    for (size_t i = 0; i < 2; ++i)
+        fmt::print("{} / QEMU TCG: upload {:.2f}x, download {:.2f}x\n", setups[i].name,
+                   results[i].upload_mbs / qemu.upload_mbs, results[i].download_mbs / qemu.download_mbs);
+    fmt::print("guestuml virtio / serial: upload {:.1f}x, download {:.1f}x\n",
+               results[0].upload_mbs / results[1].upload_mbs, results[0].download_mbs / results[1].download_mbs);
+    return 0;
+} catch (const std::exception& e) {
+    fmt::print(stderr, "bench_transfer: {}\n", e.what());
+    return 1;
+}
