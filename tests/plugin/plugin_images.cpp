@@ -75,6 +75,41 @@ void fedora_root(const fs::path& root)
     fs::create_directories(root / "boot/efi");
 }
 
+// An Ubuntu-like root for the LUKS partition: inspection must find an OS
+// behind an encrypted device on both paths.
+void luks_root(const fs::path& root)
+{
+    common_root(root, "luks-test");
+    write(root / "etc/os-release",
+          "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\n"
+          "VERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n");
+    write(root / "etc/lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\n"
+                                    "DISTRIB_DESCRIPTION=\"Ubuntu 22.04.4 LTS\"\n");
+    write(root / "etc/debian_version", "bookworm/sid\n");
+    write(root / "etc/fstab", "LABEL=luks-root / ext4 defaults 0 1\n");
+    write(root / "var/lib/dpkg/status", "Package: base-files\nStatus: install ok installed\nPriority: required\n"
+                                        "Section: admin\nArchitecture: amd64\nVersion: 12ubuntu4.6\n"
+                                        "Description: base-files for the guestuml tests\n\n");
+}
+
+// storage-b's partition table (GPT: RAID1 member, LUKS, swap) and its LUKS
+// header, made on the host. qemu-img writes LUKS1 with PBKDF2 and an iteration
+// time we choose: cryptsetup's own default inside the appliance (LUKS2,
+// argon2id, calibrated to 2 s on the formatting machine) took about a minute
+// under UML and would take far longer to open under QEMU's TCG.
+void make_storage_b_layout(const PluginImages& images, const fs::path& work)
+{
+    const std::string disk = shell_quote(images.storage_b.string());
+    const std::string luks = shell_quote((work / "luks.img").string());
+    shell(fmt::format("truncate -s 320M {0}\n"
+                      "printf 'label: gpt\\nstart=2048, size=204800\\nstart=206848, size=204800\\n"
+                      "start=411648, size=204800\\n' | sfdisk -q {0}\n"
+                      "qemu-img create -q -f luks --object secret,id=key0,data={2} "
+                      "-o key-secret=key0,iter-time=50 {1} 96M\n"
+                      "dd if={1} of={0} bs=512 seek=206848 conv=notrunc,sparse status=none\n",
+                      disk, luks, shell_quote(luks_key)));
+}
+
 void make_debian(const PluginImages& images, const fs::path& work)
 {
     const fs::path root = work / "debian-root";
@@ -90,8 +125,13 @@ void make_debian(const PluginImages& images, const fs::path& work)
                       disk, shell_quote(rootfs.string()), shell_quote(work.string())));
 }
 
-// One guestfish session on guestuml partitions and fills fedora, storage-a and storage-b.
-std::string guest_build_script(const fs::path& fedora_tree)
+// One guestfish session on guestuml partitions and fills fedora, storage-a and
+// storage-b. It is read from standard input with --keys-from-stdin, so the LUKS
+// key is the line after the command that asks for it: guestfish's -f replaces
+// its standard input with the script, so keys would be read from the script
+// file anyway (that is what broke LUKS before: the line after luks-format was
+// taken as the key).
+std::string guest_build_script(const fs::path& fedora_tree, const fs::path& luks_tree)
 {
     const std::string tree = fedora_tree.string();
     return fmt::format(R"(run
@@ -117,10 +157,6 @@ umount-all
 part-init /dev/sdb mbr
 part-add /dev/sdb p 2048 821247
 part-add /dev/sdb p 821248 1026047
-part-init /dev/sdc gpt
-part-add /dev/sdc p 2048 206847
-part-add /dev/sdc p 206848 411647
-part-add /dev/sdc p 411648 616447
 pvcreate /dev/sdb1
 vgcreate vgtest /dev/sdb1
 lvcreate data vgtest 64
@@ -136,9 +172,17 @@ mount /dev/md/raid /
 write /mirror.txt "on a RAID1 mirror\n"
 umount-all
 mkswap /dev/sdc3 label:storage-swap
+cryptsetup-open /dev/sdc2 lukstest
+{2}
+mkfs ext4 /dev/mapper/lukstest label:luks-root
+mount /dev/mapper/lukstest /
+copy-in {1}/etc {1}/usr {1}/var {1}/home /
+ln-s usr/bin /bin
+umount-all
+cryptsetup-close /dev/mapper/lukstest
 sync
 )",
-                       tree);
+                       tree, luks_tree.string(), luks_key);
 }
 
 std::string sha256_list(const PluginImages& images)
@@ -174,18 +218,19 @@ void build_plugin_images(const PluginImages& images)
     const fs::path fedora_tree = work.path() / "fedora-root";
     fedora_root(fedora_tree);
     fs::remove(fedora_tree / "bin");   // made as a link inside the guest: copy-in of a link is awkward
+    const fs::path luks_tree = work.path() / "luks-root";
+    luks_root(luks_tree);
+    fs::remove(luks_tree / "bin");
+    make_storage_b_layout(images, work.path());
     const fs::path fedora_raw = work.path() / "fedora.raw";
     const fs::path storage_a_raw = work.path() / "storage-a.raw";
-    shell(fmt::format("truncate -s 700M {}; truncate -s 520M {}; truncate -s 320M {}",
-                      shell_quote(fedora_raw.string()), shell_quote(storage_a_raw.string()),
-                      shell_quote(images.storage_b.string())));
-    const fs::path script = work.path() / "build.gf";
-    std::ofstream(script.string()) << guest_build_script(fedora_tree);
+    shell(fmt::format("truncate -s 700M {}; truncate -s 520M {}", shell_quote(fedora_raw.string()),
+                      shell_quote(storage_a_raw.string())));
     const ToolResult r = run_tool(Hypervisor::guestuml,
-                                  fmt::format("guestfish --keys-from-stdin --format=raw -a {} -a {} -a {} -f {}",
+                                  fmt::format("guestfish --keys-from-stdin --format=raw -a {} -a {} -a {}",
                                               shell_quote(fedora_raw.string()), shell_quote(storage_a_raw.string()),
-                                              shell_quote(images.storage_b.string()), shell_quote(script.string())),
-                                  luks_key + "\n" + luks_key + "\n");
+                                              shell_quote(images.storage_b.string())),
+                                  guest_build_script(fedora_tree, luks_tree));
     if (!r.ok())
         throw Error("building the test images with guestfish on guestuml: " + r.describe());
     shell(fmt::format("qemu-img convert -O qcow2 {} {}\nqemu-img convert -O qcow2 {} {}",

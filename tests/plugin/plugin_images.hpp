@@ -14,7 +14,7 @@ struct PluginImages {
     boost::filesystem::path debian;      // raw, MBR: ext4 Debian-like root, swap
     boost::filesystem::path fedora;      // qcow2, GPT: vfat EFI, xfs Fedora-like root, btrfs with subvolumes
     boost::filesystem::path storage_a;   // qcow2, MBR: LVM PV (VG vgtest: LVs data ext4, logs xfs), RAID1 member
-    boost::filesystem::path storage_b;   // raw, GPT: RAID1 member, LUKS (ext4 inside), swap
+    boost::filesystem::path storage_b;   // raw, GPT: RAID1 member, LUKS1 (ext4 Ubuntu-like root inside), swap
 
     std::vector<boost::filesystem::path> all() const { return {debian, fedora, storage_a, storage_b}; }
     // "-a DEBIAN -a FEDORA ..." for the tools, in /dev/sdX order.

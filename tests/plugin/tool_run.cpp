@@ -34,7 +34,9 @@ ToolResult run_shell(const std::string& script, const std::string& stdin_text)
     const auto in_file = dir.path() / "stdin";
     const auto err_file = dir.path() / "stderr";
     std::ofstream(in_file.string()) << stdin_text;
-    const std::string command = fmt::format("( {} ) <{} 2>{}", script, shell_quote(in_file.string()),
+    // The closing parenthesis goes on a line of its own: a here-document's
+    // terminator must be alone on its line, so "EOF )" would never end it.
+    const std::string command = fmt::format("(\n{}\n) <{} 2>{}", script, shell_quote(in_file.string()),
                                             shell_quote(err_file.string()));
     const auto start = std::chrono::steady_clock::now();
     ToolResult result;
