@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <fcntl.h>
+#include <climits>
+#include <string>
 #include <cstdio>
 #include <exception>
 #include <unistd.h>
@@ -9,18 +11,23 @@
 namespace guestuml {
 namespace {
 
-// $1 is the session directory. "kill PID" lines accumulate targets; "clear" ends
-// the watch. Only EOF without "clear" (the owner is gone) triggers the clean-up.
+// $1 is the session directory. "kill PID" and "remove DIR" lines accumulate
+// targets; "clear" ends the watch. Only EOF without "clear" (the owner is gone)
+// triggers the clean-up.
 constexpr const char* janitor_script = R"(
 targets=
+dirs=
 while read -r cmd arg; do
   case $cmd in
     kill) targets="$targets $arg" ;;
+    remove) dirs="$dirs
+$arg" ;;
     clear) exit 0 ;;
   esac
 done
 [ -n "$targets" ] && kill -9 -- $targets 2>/dev/null
 rm -rf -- "$1"
+printf '%s\n' "$dirs" | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d"; done
 )";
 
 void write_line(int fd, const char* line, size_t size) noexcept
@@ -55,6 +62,19 @@ void Janitor::watch(pid_t pid) noexcept
     char line[32];
     const int n = std::snprintf(line, sizeof line, "kill %d\n", static_cast<int>(pid));
     write_line(pipe_.get(), line, static_cast<size_t>(n));
+}
+
+void Janitor::remove(const boost::filesystem::path& dir) noexcept
+{
+    if (!pipe_)
+        return;
+    try {
+        const std::string line = "remove " + dir.string() + "\n";
+        // A name with a newline would split the command; such a directory is not ours.
+        if (dir.string().find('\n') == std::string::npos && line.size() <= PIPE_BUF)
+            write_line(pipe_.get(), line.data(), line.size());
+    } catch (const std::exception&) {
+    }
 }
 
 void Janitor::clear() noexcept

@@ -24,6 +24,8 @@ public:
 
     // Adds a process to kill; a negative pid names a process group. Never throws.
     void watch(pid_t pid) noexcept;
+    // Adds a directory to remove besides the session directory. Never throws.
+    void remove(const boost::filesystem::path& dir) noexcept;
     // Tells the janitor everything is cleaned up, and lets it exit. Never throws.
     void clear() noexcept;
 

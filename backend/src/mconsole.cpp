@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace guestuml {
 namespace {
@@ -40,7 +41,14 @@ MconsoleReply mconsole_command(const boost::filesystem::path& socket, const std:
 {
     if (command.size() >= mconsole_max_data)
         throw Error(fmt::format("mconsole: command too long: {}", command));
-    UniqueFd fd = connect_unix_datagram(socket);
+    // The reply address sits next to UML's socket, where its sandbox may write.
+    const boost::filesystem::path reply_path =
+        socket.parent_path() / fmt::format("reply-{}-{}", ::getpid(), ::gettid());
+    struct RemoveReplySocket {
+        const boost::filesystem::path& path;
+        ~RemoveReplySocket() { ::unlink(path.c_str()); }
+    } remove_reply{reply_path};
+    UniqueFd fd = connect_unix_datagram(socket, reply_path);
 
     Request req{};
     req.magic = mconsole_magic;

@@ -1,6 +1,7 @@
 #include "guestuml/process.hpp"
 
 #include "guestuml/error.hpp"
+#include "guestuml/sandbox.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -31,6 +32,7 @@ struct ChildPlan {
     int max_target = 2;
     bool die_with_parent = true;
     bool new_session = false;
+    const Sandbox* sandbox = nullptr;
     pid_t parent = 0;
 };
 
@@ -60,6 +62,7 @@ ChildPlan make_plan(const SpawnOptions& options)
         plan.max_target = std::max(plan.max_target, to);
     plan.die_with_parent = options.die_with_parent;
     plan.new_session = options.new_session && !options.contain;
+    plan.sandbox = options.sandbox;
     plan.parent = ::getpid();
     return plan;
 }
@@ -83,6 +86,10 @@ ChildPlan make_plan(const SpawnOptions& options)
     }
     if (plan.new_session)
         ::setsid();
+    // First, while the sandbox's own descriptors are still open.
+    if (plan.sandbox)
+        if (int err = plan.sandbox->apply_in_child())
+            report_and_exit(error_fd, err);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

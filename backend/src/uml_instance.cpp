@@ -2,8 +2,10 @@
 
 #include "guest_channel.hpp"
 #include "guestuml/process.hpp"
+#include "guestuml/sandbox.hpp"
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/uml_command_line.hpp"
+#include "guestuml/uml_sandbox.hpp"
 #include "janitor.hpp"
 #include "mconsole.hpp"
 #include "storage_daemon.hpp"
@@ -56,6 +58,8 @@ struct UmlInstance::Impl {
     TempDir temp;
     fs::path temp_path;
     Janitor janitor;
+    std::optional<TempDir> memory_dir;  // UML's memory file, on tmpfs where possible
+    std::optional<Sandbox> sandbox;
     std::optional<StorageDaemon> daemon;
     GuestChannel channel;
     fs::path mconsole_socket;
@@ -125,6 +129,15 @@ void UmlInstance::Impl::start()
     if (channel.serial_fd >= 0)
         opts.fds.emplace_back(channel.serial_fd, uml_serial_fd);
     opts.contain = true;
+    memory_dir.emplace("guestuml-memory", memory_file_parent(temp_path));
+    janitor.remove(memory_dir->path());
+    opts.extra_env = {"TMPDIR=" + memory_dir->path().string()};
+    if (config.sandbox) {
+        sandbox.emplace(uml_sandbox_policy({cmd.kernel, config.root, uml_dir, memory_dir->path()}));
+        opts.sandbox = &*sandbox;
+        if (!sandbox->warning().empty())
+            notices.push_back("sandbox: " + sandbox->warning());
+    }
     {
         std::lock_guard lock(mutex);
         uml = Process(opts);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 namespace guestuml {
 namespace {
@@ -37,17 +38,18 @@ UniqueFd listen_unix(const boost::filesystem::path& path)
     return fd;
 }
 
-UniqueFd connect_unix_datagram(const boost::filesystem::path& path)
+UniqueFd connect_unix_datagram(const boost::filesystem::path& path, const boost::filesystem::path& reply_path)
 {
     const sockaddr_un addr = make_address(path);
+    const sockaddr_un self = make_address(reply_path);
     UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd)
         throw_errno("socket(AF_UNIX, SOCK_DGRAM)");
-    // Binding with only the family asks the kernel for a unique abstract name.
-    sockaddr_un self{};
-    self.sun_family = AF_UNIX;
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&self), sizeof self.sun_family) == -1)
-        throw_errno("bind (autobind) datagram socket");
+    // A path, not an automatic abstract name: abstract names belong to a network
+    // namespace, and the sandboxed peer has a namespace of its own.
+    ::unlink(reply_path.c_str());
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&self), sizeof self) == -1)
+        throw_errno(fmt::format("bind {}", reply_path.string()));
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == -1)
         throw_errno(fmt::format("connect {}", path.string()));
     return fd;

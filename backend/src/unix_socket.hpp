@@ -12,8 +12,8 @@ namespace guestuml {
 // also when the path is too long for sockaddr_un.
 UniqueFd listen_unix(const boost::filesystem::path& path);
 
-// A datagram socket bound to an automatic (abstract) address, so that the peer
-// can reply, and connected to path. Throws Error.
-UniqueFd connect_unix_datagram(const boost::filesystem::path& path);
+// A datagram socket bound to reply_path, so that the peer can reply, and
+// connected to path. The caller removes reply_path. Throws Error.
+UniqueFd connect_unix_datagram(const boost::filesystem::path& path, const boost::filesystem::path& reply_path);
 
 } // namespace guestuml

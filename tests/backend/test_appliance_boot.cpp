@@ -14,6 +14,8 @@
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fstream>
+#include <fmt/format.h>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -49,6 +51,12 @@ bool eventually(const std::function<bool()>& condition, std::chrono::seconds lim
     return condition();
 }
 
+std::string read_text(const std::string& path)
+{
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
 std::string joined(const std::vector<std::string>& lines)
 {
     std::string out;
@@ -80,6 +88,15 @@ TEST_CASE("a session over read-only and writable disks", "[integration]")
     INFO("console:\n" << joined(instance.console_tail()));
     instance.wait_ready(std::chrono::seconds(60));   // the readiness flag arrived
     test::GuestfsdClient guestfsd(instance.channel_fd());
+
+    // UML runs sandboxed (docs/sandbox.md): its first process is the kernel.
+    const auto uml_processes = test::descendants(instance.uml_pid());
+    REQUIRE_FALSE(uml_processes.empty());
+    const std::string proc = fmt::format("/proc/{}", uml_processes.front());
+    const std::string status = read_text(proc + "/status");
+    CHECK_THAT(status, Contains("NoNewPrivs:\t1"));
+    CHECK_THAT(status, Contains("Seccomp:\t2"));
+    CHECK(fs::read_symlink(proc + "/ns/net") != fs::read_symlink("/proc/self/ns/net"));
 
     SECTION("disks appear in order as /dev/sdX; writes stay out of read-only images")
     {

@@ -13,6 +13,8 @@
 
 namespace guestuml {
 
+class Sandbox;
+
 struct SpawnOptions {
     std::vector<std::string> argv;             // argv[0] is looked up in PATH if it has no '/'
     std::vector<std::string> extra_env;        // "NAME=VALUE" added to (or replacing in) our environment
@@ -28,6 +30,8 @@ struct SpawnOptions {
     // Starts the child in a session of its own (setsid), out of reach of the
     // terminal's signals. Ignored with contain.
     bool new_session = false;
+    // Applied in the child just before exec (not owned; must outlive the constructor call).
+    const Sandbox* sandbox = nullptr;
 };
 
 class Process {

@@ -38,6 +38,9 @@ struct LaunchConfig {
     std::function<void(std::string_view line)> console;
     // Where the session's temporary directory is made; empty: $TMPDIR, else /tmp.
     boost::filesystem::path temp_parent;
+    // Confine UML (Landlock, no network, no new privileges; see sandbox.hpp).
+    // Off only to debug the sandbox itself.
+    bool sandbox = true;
 };
 
 // A launch or run-time failure; what() ends with the last console lines.
