@@ -2,9 +2,13 @@
 // guestfsd runs "udevadm settle" dozens of times per request, so settle returns
 // at once; every other use goes to the real udevadm.
 //
-// One thing udev did that guestfsd relies on after settle: device-mapper nodes
-// under /dev/mapper. LVM makes its own (udev_rules = 0), cryptsetup does not,
-// so settle creates any that are missing from sysfs, with syscalls only.
+// One thing udev did that guestfsd relies on after settle: the /dev/mapper
+// layout. Without udev, libdevmapper (LVM with udev_rules = 0, cryptsetup)
+// makes /dev/mapper/NAME a block node itself; udev makes it a symlink to
+// ../dm-N. guestfsd depends on the link: list_filesystems takes the realpath of
+// /dev/mapper/NAME and reads /sys/block/<that name minus /dev/>, so a plain node
+// gives "/sys/block/mapper/NAME: No such file or directory" and inspection of a
+// LUKS device fails. So settle makes udev's links from sysfs, syscalls only.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -41,7 +45,10 @@ std::string read_line(const std::string& path)
     return text;
 }
 
-void make_missing_mapper_nodes()
+// /dev/mapper/NAME -> ../dm-N for every device-mapper device in sysfs; a node
+// libdevmapper made is replaced atomically (rename over it). devtmpfs makes
+// /dev/dm-N itself.
+void make_mapper_links()
 {
     DIR* blocks = ::opendir("/sys/block");
     if (!blocks)
@@ -56,13 +63,32 @@ void make_missing_mapper_nodes()
         if (name.empty() || name.find('/') != std::string::npos ||
             std::sscanf(read_line(sys + "/dev").c_str(), "%u:%u", &major, &minor) != 2)
             continue;
-        const std::string node = "/dev/mapper/" + name;
+        const std::string kernel_node = std::string("/dev/") + entry->d_name;
+        const std::string link = "/dev/mapper/" + name;
+        const std::string target = std::string("../") + entry->d_name;
         struct stat st;
-        if (::lstat(node.c_str(), &st) == 0)
+        if (::lstat(kernel_node.c_str(), &st) != 0)
+            ::mknod(kernel_node.c_str(), S_IFBLK | 0600, ::makedev(major, minor));
+        if (::lstat(link.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
             continue;
-        ::mknod(node.c_str(), S_IFBLK | 0600, ::makedev(major, minor));
+        const std::string temp = "/dev/mapper/.guestuml-" + name;
+        ::unlink(temp.c_str());
+        if (::symlink(target.c_str(), temp.c_str()) == 0 && ::rename(temp.c_str(), link.c_str()) != 0)
+            ::unlink(temp.c_str());
     }
     ::closedir(blocks);
+
+    // A link whose dm-N is gone (device removed while libdevmapper was not
+    // told to remove our link) would make guestfsd list a device that is not there.
+    if (DIR* mapper = ::opendir("/dev/mapper")) {
+        while (const dirent* entry = ::readdir(mapper)) {
+            const std::string link = std::string("/dev/mapper/") + entry->d_name;
+            struct stat st;
+            if (::lstat(link.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && ::stat(link.c_str(), &st) != 0)
+                ::unlink(link.c_str());
+        }
+        ::closedir(mapper);
+    }
 }
 
 } // namespace
@@ -71,7 +97,7 @@ int main(int argc, char* argv[])
 {
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], "settle") == 0) {
-            make_missing_mapper_nodes();
+            make_mapper_links();
             return 0;
         }
     for (const char* path : real_udevadm) {
