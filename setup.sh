@@ -15,11 +15,12 @@ cd "$(dirname "$0")"
 #   e2fsprogs fdisk xfsprogs dosfstools btrfs-progs
 #                            make test images (mke2fs -d, sfdisk, mkfs.*); LVM, RAID
 #                            and LUKS images are made with guestfish on guestuml itself
+#   rpm                      rpmbuild and rpm write the Fedora-like test image's rpm database
 #   libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config   the build
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
     qemu-utils qemu-system-common
-    e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio
+    e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm
     libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
 )
 
