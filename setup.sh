@@ -17,9 +17,14 @@ cd "$(dirname "$0")"
 #                            and LUKS images are made with guestfish on guestuml itself
 #   rpm                      rpmbuild and rpm write the Fedora-like test image's rpm database
 #   libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config   the build
+#   linux-source-6.1         the sources of guestuml's minimal UML kernel (appliance/kernel/)
+#   make gcc flex bison bc xz-utils patch
+#                            what building that kernel needs: kbuild, the Kconfig parser
+#                            (flex, bison), timeconst (bc), the .tar.xz, our patches
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
     qemu-utils qemu-system-common
+    linux-source-6.1 make gcc flex bison bc xz-utils patch
     e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm
     libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
 )
@@ -39,5 +44,7 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr/local
 ninja -C build
 as_root ninja -C build install
+# Builds guestuml's minimal UML kernel first (once, 10-30 min, cached next to the
+# appliance; GUESTUML_APPLIANCE_KERNEL=debian skips it), then the appliance.
 guestuml appliance build
 scripts/make-sample-image.sh build/sample-debian.img web1

@@ -1,13 +1,23 @@
-// Boot benchmark: start-to-readiness of the guestuml appliance (median of 5)
-// beside libguestfs's own "guestfish -a /dev/null run" on QEMU (direct backend;
-// TCG where KVM does not work; median of 3), measured in the same run.
+// Boot benchmark: start-to-readiness of the guestuml appliance with each UML
+// kernel (Debian's linux.uml and guestuml's minimal kernel; median of 5) beside
+// libguestfs's own "guestfish -a /dev/null run" on QEMU (direct backend; TCG
+// where KVM does not work; median of 3), all measured in the same run, then a
+// boot profile per kernel: where the time from start to ready goes.
+//
+// usage: bench_boot [--runs N] [--kernels debian,minimal] [--no-qemu]
+#include "boot_profile.hpp"
+
 #include "guestuml/appliance_cache.hpp"
 #include "guestuml/process.hpp"
 #include "guestuml/uml_instance.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fmt/format.h>
+#include <map>
+#include <sstream>
+#include <string>
 #include <sys/wait.h>
 #include <vector>
 
@@ -65,28 +75,76 @@ std::string list(const std::vector<double>& v)
     return out;
 }
 
+struct Options {
+    int runs = 5;
+    std::vector<std::string> kernels{"debian", "minimal"};
+    bool qemu = true;
+};
+
+Options parse(int argc, char** argv)
+{
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--runs" && i + 1 < argc) {
+            o.runs = std::max(1, std::atoi(argv[++i]));
+        } else if (a == "--kernels" && i + 1 < argc) {
+            o.kernels.clear();
+            std::istringstream in(argv[++i]);
+            for (std::string k; std::getline(in, k, ',');)
+                o.kernels.push_back(k);
+        } else if (a == "--no-qemu") {
+            o.qemu = false;
+        } else {
+            throw guestuml::Error(fmt::format("unknown argument {}; usage: bench_boot [--runs N] "
+                                              "[--kernels debian,minimal] [--no-qemu]", a));
+        }
+    }
+    return o;
+}
+
 } // namespace
 
-int main()
+int main(int argc, char** argv)
 {
     try {
-        const auto appliance = guestuml::ensure_appliance(guestuml::default_appliance_inputs(),
-            [](std::string_view m) { fmt::print(stderr, "{}\n", m); });
-        fmt::print("guestuml appliance: {}\n", appliance.dir.string());
+        const Options options = parse(argc, argv);
+        std::map<std::string, double> medians;
+        std::vector<std::pair<std::string, guestuml::bench::BootProfile>> profiles;
+        for (const auto& kernel : options.kernels) {
+            // The kernel choice is an input like any other: the environment.
+            ::setenv("GUESTUML_APPLIANCE_KERNEL", kernel.c_str(), 1);
+            const auto appliance = guestuml::ensure_appliance(guestuml::default_appliance_inputs(),
+                [](std::string_view m) { fmt::print(stderr, "{}\n", m); });
+            fmt::print("{} kernel appliance: {}\n", kernel, appliance.dir.string());
+            std::vector<double> ours;
+            for (int i = 0; i < options.runs; ++i)
+                ours.push_back(guestuml_boot(appliance));
+            medians[kernel] = median(ours);
+            fmt::print("guestuml ({:7}) start-to-ready (s): {}  median {:.2f}\n", kernel, list(ours),
+                       median(ours));
+            std::fflush(stdout);
+            profiles.emplace_back(kernel, guestuml::bench::profile_boot(appliance));
+        }
 
-        std::vector<double> ours;
-        for (int i = 0; i < 5; ++i)
-            ours.push_back(guestuml_boot(appliance));
-        fmt::print("guestuml start-to-ready (s):          {}  median {:.2f}\n", list(ours), median(ours));
+        if (options.qemu) {
+            fmt::print("libguestfs warm-up run (builds its appliance cache, not counted)...\n");
+            std::fflush(stdout);
+            guestfish_run();
+            std::vector<double> theirs;
+            for (int i = 0; i < 3; ++i)
+                theirs.push_back(guestfish_run());
+            const double q = median(theirs);
+            fmt::print("guestfish -a /dev/null run, QEMU (s):  {}  median {:.2f}\n", list(theirs), q);
+            for (const auto& [kernel, m] : medians)
+                fmt::print("ratio libguestfs/QEMU : guestuml ({}) = {:.1f}x\n", kernel, q / m);
+        }
+        if (medians.count("debian") && medians.count("minimal"))
+            fmt::print("ratio guestuml debian : minimal kernel = {:.2f}x\n",
+                       medians["debian"] / medians["minimal"]);
 
-        fmt::print("libguestfs warm-up run (builds its appliance cache, not counted)...\n");
-        std::fflush(stdout);
-        guestfish_run();
-        std::vector<double> theirs;
-        for (int i = 0; i < 3; ++i)
-            theirs.push_back(guestfish_run());
-        fmt::print("guestfish -a /dev/null run, QEMU (s): {}  median {:.2f}\n", list(theirs), median(theirs));
-        fmt::print("ratio libguestfs/QEMU : guestuml = {:.1f}x\n", median(theirs) / median(ours));
+        fmt::print("\n");
+        guestuml::bench::print_profiles(profiles);
     } catch (const std::exception& e) {
         fmt::print(stderr, "bench: {}\n", e.what());
         return 1;

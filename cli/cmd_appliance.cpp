@@ -3,6 +3,7 @@
 
 #include "guestuml/appliance_cache.hpp"
 
+#include <cstdlib>
 #include <fmt/format.h>
 
 namespace guestuml::cli {
@@ -10,12 +11,16 @@ namespace guestuml::cli {
 namespace {
 
 constexpr const char* usage =
-    "usage: guestuml appliance build|path|clean\n"
+    "usage: guestuml appliance build|path [--kernel minimal|debian] | clean\n"
     "\n"
     "  build   build the appliance if it is missing or out of date\n"
     "  path    print the appliance directory (building it first if needed);\n"
     "          usable as LIBGUESTFS_PATH\n"
-    "  clean   remove every cached appliance\n"
+    "  clean   remove every cached appliance (built kernels are kept)\n"
+    "\n"
+    "--kernel picks the UML kernel: 'minimal' is guestuml's own, built\n"
+    "once from /usr/src/linux-source-6.1.tar.xz (10-30 min); 'debian' is Debian's\n"
+    "/usr/bin/linux.uml (the default). Other commands follow $GUESTUML_APPLIANCE_KERNEL.\n"
     "\n"
     "The cache is $GUESTUML_CACHE, else $XDG_CACHE_HOME/guestuml, else ~/.cache/guestuml.\n"
     "Inputs: GUESTUML_KERNEL (UML kernel), GUESTUML_MODULES (its modules directory),\n"
@@ -34,8 +39,14 @@ int cmd_appliance(const Args& args)
         fmt::print("{}", usage);
         return exit_ok;
     }
-    if (args.size() != 1)
+    if (args.size() == 3 && args[1] == "--kernel" && args[0] != "clean") {
+        if (args[2] != "minimal" && args[2] != "debian")
+            throw UsageError(fmt::format("--kernel {}: expected minimal or debian", args[2]));
+        // The choice travels like every other input: through the environment.
+        ::setenv("GUESTUML_APPLIANCE_KERNEL", args[2].c_str(), 1);
+    } else if (args.size() != 1) {
         throw UsageError(fmt::format("expected one of build, path, clean\n{}", usage));
+    }
     const std::string& action = args[0];
     if (action == "build") {
         ensure_appliance(default_appliance_inputs(), print_progress);

@@ -18,6 +18,7 @@ BootOptions parse_boot_options(std::string_view cmdline)
 {
     BootOptions options;
     std::string verbose;
+    std::string profile;
     size_t pos = 0;
     while (pos < cmdline.size()) {
         const size_t start = cmdline.find_first_not_of(" \t\n", pos);
@@ -31,6 +32,8 @@ BootOptions parse_boot_options(std::string_view cmdline)
         take_value(word, "TERM=", options.term);
         if (take_value(word, "guestfs_verbose=", verbose))
             options.verbose = verbose == "1";
+        if (take_value(word, "guestuml_profile=", profile))
+            options.profile = profile == "1";
         pos = end;
     }
     return options;

@@ -9,6 +9,9 @@ namespace guestuml::init {
 struct BootOptions {
     std::string channel;    // guestfs_channel=PATH: guestfsd's --channel (empty: its default)
     bool verbose = false;   // guestfs_verbose=1
+    // guestuml_profile=1: the init's step timings on the console (as with
+    // verbose) without guestfsd's --verbose, for bench/boot_bench's profile.
+    bool profile = false;
     std::string term;       // TERM=...: passed to guestfsd's environment
 };
 

@@ -103,7 +103,7 @@ void try_step(const BootLog& log, const char* name, F&& step)
     const double start = monotonic_ms();
     mount_kernel_filesystems();
     const BootOptions options = parse_boot_options(read_file("/proc/cmdline"));
-    log.set_verbose(options.verbose);
+    log.set_verbose(options.verbose || options.profile);
     log.step_done("kernel filesystems", start);
 
     const std::string modules = modules_dir();

@@ -86,12 +86,19 @@ fs::path prepare_cache_dir()
 
 } // namespace
 
-ApplianceFiles ensure_appliance(const ApplianceInputs& inputs, const ProgressFn& progress)
+ApplianceFiles ensure_appliance(const ApplianceInputs& given, const ProgressFn& progress)
 {
     const auto say = [&](std::string_view message) {
         if (progress)
             progress(message);
     };
+    ApplianceInputs inputs = given;
+    if (inputs.minimal_kernel) {
+        const BuiltKernel kernel = ensure_minimal_kernel(*inputs.minimal_kernel, progress);
+        inputs.kernel = kernel.kernel;
+        inputs.modules = kernel.modules;
+        inputs.kernel_version = kernel.version;
+    }
     const fs::path cache = prepare_cache_dir();
     const std::string name = fmt::format("{}{}", appliance_prefix, appliance_cache_key(inputs));
     const fs::path final_dir = cache / name;

@@ -1,5 +1,5 @@
-// default_appliance_inputs() and appliance_cache_dir(): where the appliance's
-// ingredients and its cache are, environment overrides first.
+// default_appliance_inputs(), kernel_choice() and appliance_cache_dir(): where
+// the appliance's ingredients and its cache are, environment overrides first.
 #include "guestuml/appliance_cache.hpp"
 
 #include "guestuml/error.hpp"
@@ -22,6 +22,8 @@ namespace {
 constexpr const char* default_kernel = "/usr/bin/linux.uml";
 constexpr const char* default_modules_root = "/usr/lib/uml/modules";
 constexpr const char* default_supermin_d = "/usr/lib/x86_64-linux-gnu/guestfs/supermin.d";
+// Debian's linux-source-6.1 package: the minimal kernel is built from it.
+constexpr const char* default_kernel_source = "/usr/src/linux-source-6.1.tar.xz";
 
 std::string env_or_empty(const char* name)
 {
@@ -46,17 +48,42 @@ fs::path default_modules_dir()
 
 } // namespace
 
+KernelChoice kernel_choice()
+{
+    const std::string value = env_or_empty("GUESTUML_APPLIANCE_KERNEL");
+    if (value.empty())
+        return default_kernel_choice;
+    if (value == "minimal")
+        return KernelChoice::minimal;
+    if (value == "debian")
+        return KernelChoice::debian;
+    throw Error(fmt::format("GUESTUML_APPLIANCE_KERNEL={}: expected 'minimal' or 'debian'", value));
+}
+
+std::string_view kernel_choice_name(KernelChoice choice)
+{
+    return choice == KernelChoice::minimal ? "minimal" : "debian";
+}
+
 ApplianceInputs default_appliance_inputs()
 {
     ApplianceInputs inputs;
     const std::string kernel = env_or_empty("GUESTUML_KERNEL");
-    inputs.kernel = kernel.empty() ? fs::path(default_kernel) : fs::path(kernel);
     const std::string modules = env_or_empty("GUESTUML_MODULES");
-    inputs.modules = modules.empty() ? default_modules_dir() : fs::path(modules);
-    inputs.modules = inputs.modules.lexically_normal();
-    if (inputs.modules.filename() == ".")
-        inputs.modules = inputs.modules.parent_path();
-    inputs.kernel_version = inputs.modules.filename().string();
+    // An explicit kernel wins over the choice; the minimal kernel's files are
+    // only known once it is built, by ensure_appliance().
+    if (kernel.empty() && modules.empty() && kernel_choice() == KernelChoice::minimal) {
+        const std::string source = env_or_empty("GUESTUML_KERNEL_SOURCE");
+        inputs.minimal_kernel = MinimalKernelSpec{
+            source.empty() ? fs::path(default_kernel_source) : fs::path(source), kernel_config_dir()};
+    } else {
+        inputs.kernel = kernel.empty() ? fs::path(default_kernel) : fs::path(kernel);
+        inputs.modules = modules.empty() ? default_modules_dir() : fs::path(modules);
+        inputs.modules = inputs.modules.lexically_normal();
+        if (inputs.modules.filename() == ".")
+            inputs.modules = inputs.modules.parent_path();
+        inputs.kernel_version = inputs.modules.filename().string();
+    }
     const std::string supermin_d = env_or_empty("GUESTUML_SUPERMIN_D");
     inputs.supermin_d = supermin_d.empty() ? fs::path(default_supermin_d) : fs::path(supermin_d);
     inputs.init = helper_program("guestuml-init");

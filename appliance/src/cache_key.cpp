@@ -20,6 +20,8 @@ namespace {
 // in the appliance) is installed or upgraded.
 constexpr const char* dpkg_status = "/var/lib/dpkg/status";
 
+} // namespace
+
 std::string stat_line(const fs::path& path)
 {
     struct stat st;
@@ -27,6 +29,8 @@ std::string stat_line(const fs::path& path)
         throw_errno(fmt::format("appliance input {}", path.string()));
     return fmt::format("{} {} {}.{:09}", st.st_mode, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
+
+namespace {
 
 // Every entry below dir, sorted, with its stat line.
 std::string tree_lines(const std::string& label, const fs::path& dir)
@@ -44,6 +48,8 @@ std::string tree_lines(const std::string& label, const fs::path& dir)
     return out;
 }
 
+} // namespace
+
 std::string content_hash(const fs::path& file)
 {
     std::ifstream in(file.string(), std::ios::binary);
@@ -53,8 +59,6 @@ std::string content_hash(const fs::path& file)
     bytes << in.rdbuf();
     return fmt::format("{:016x}", stable_hash(bytes.str()));
 }
-
-} // namespace
 
 std::uint64_t stable_hash(std::string_view bytes)
 {
@@ -69,6 +73,8 @@ std::uint64_t stable_hash(std::string_view bytes)
 std::string describe_appliance_inputs(const ApplianceInputs& inputs)
 {
     std::string d = fmt::format("format {}\n", appliance_format_version);
+    if (inputs.kernel.empty())
+        throw Error("appliance inputs: no kernel (ensure_appliance() resolves the minimal kernel first)");
     d += fmt::format("kernel {} {}\n", inputs.kernel.string(), stat_line(inputs.kernel));
     d += fmt::format("kernel-version {}\n", inputs.kernel_version);
     d += tree_lines("modules", inputs.modules);

@@ -18,6 +18,12 @@ std::string describe_appliance_inputs(const ApplianceInputs& inputs);
 // 16 hex digits derived from describe_appliance_inputs().
 std::string appliance_cache_key(const ApplianceInputs& inputs);
 
+// "MODE SIZE MTIME" of path (not following a symlink). Throws Error if it is missing.
+std::string stat_line(const boost::filesystem::path& path);
+
+// 16 hex digits of stable_hash() over the file's bytes. Throws Error if unreadable.
+std::string content_hash(const boost::filesystem::path& file);
+
 // FNV-1a 64 of bytes: stable across runs and machines (unlike std::hash).
 std::uint64_t stable_hash(std::string_view bytes);
 

@@ -59,4 +59,18 @@ fs::path helper_program(std::string_view name)
     return program;
 }
 
+fs::path kernel_config_dir()
+{
+    fs::path dir;
+    if (const char* env = std::getenv("GUESTUML_KERNEL_CONFIG_DIR"); env && *env)
+        dir = env;
+    else
+        dir = running_installed() ? generated::install_kernel_dir : generated::build_kernel_dir;
+    boost::system::error_code ec;
+    if (!fs::is_regular_file(dir / "build-kernel.sh", ec))
+        throw Error(fmt::format("the minimal kernel's build files are missing: no {}",
+                                (dir / "build-kernel.sh").string()));
+    return dir;
+}
+
 } // namespace guestuml

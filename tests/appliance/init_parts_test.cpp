@@ -98,6 +98,10 @@ TEST_CASE("boot options come from the kernel command line")
     CHECK_FALSE(quiet.verbose);
     CHECK(quiet.channel.empty());
     CHECK(quiet.term.empty());
+    CHECK_FALSE(quiet.profile);
+    const auto profile = parse_boot_options("root=/dev/ubda guestuml_profile=1");
+    CHECK(profile.profile);
+    CHECK_FALSE(profile.verbose);
 }
 
 TEST_CASE("by-path names follow the virtio-uml platform device number")

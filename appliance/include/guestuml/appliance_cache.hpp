@@ -5,6 +5,7 @@
 
 #include <boost/filesystem/path.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,18 @@ struct ApplianceFiles {
     boost::filesystem::path root;     // dir/root: ext2 root filesystem, never written
 };
 
+using ProgressFn = std::function<void(std::string_view message)>;
+
+// guestuml's own minimal UML kernel, built from a Debian linux-source tarball
+// with the configuration and patches in appliance/kernel/ (see docs/kernel.md).
+struct MinimalKernelSpec {
+    boost::filesystem::path source_tarball;   // e.g. /usr/src/linux-source-6.1.tar.xz
+    boost::filesystem::path kernel_dir;       // build-kernel.sh, guestuml.config, patches
+};
+
+// Which UML kernel the appliance boots: $GUESTUML_APPLIANCE_KERNEL.
+enum class KernelChoice { debian, minimal };
+
 // Everything the appliance is made from; a change to any of them rebuilds it.
 struct ApplianceInputs {
     boost::filesystem::path supermin_d;     // libguestfs's supermin.d
@@ -25,16 +38,34 @@ struct ApplianceInputs {
     std::string kernel_version;             // the modules' version directory name
     boost::filesystem::path init;           // our static PID 1
     boost::filesystem::path udevadm_shim;   // our udevadm that makes "settle" free
+    // With minimal_kernel set, kernel, modules and kernel_version are filled in
+    // by ensure_appliance() from the kernel cache (building the kernel first).
+    std::optional<MinimalKernelSpec> minimal_kernel;
 };
 
-// The defaults: Debian's linux.uml and its modules, libguestfs's supermin.d and
-// our helpers (installed or in the build tree); environment overrides applied.
+// $GUESTUML_APPLIANCE_KERNEL ("minimal" or "debian"), else the default
+// (default_kernel_choice). Throws Error for any other value.
+KernelChoice kernel_choice();
+inline constexpr KernelChoice default_kernel_choice = KernelChoice::debian;
+std::string_view kernel_choice_name(KernelChoice choice);
+
+// The defaults: the chosen kernel (kernel_choice(); $GUESTUML_KERNEL and
+// $GUESTUML_MODULES name a kernel explicitly and win), libguestfs's supermin.d
+// and our helpers (installed or in the build tree).
 ApplianceInputs default_appliance_inputs();
+
+// The minimal kernel for spec from the cache (<cache>/kernel-KEY/), built first
+// if needed (10-30 min, progress reported). Fills kernel, modules and
+// kernel_version. Safe when several processes call it at once. Throws Error.
+struct BuiltKernel {
+    boost::filesystem::path kernel;
+    boost::filesystem::path modules;
+    std::string version;
+};
+BuiltKernel ensure_minimal_kernel(const MinimalKernelSpec& spec, const ProgressFn& progress = {});
 
 // $GUESTUML_CACHE, else $XDG_CACHE_HOME/guestuml, else ~/.cache/guestuml.
 boost::filesystem::path appliance_cache_dir();
-
-using ProgressFn = std::function<void(std::string_view message)>;
 
 // Returns the cached appliance for these inputs, building it first if needed.
 // Safe when several processes call it at once (they wait on a lock). Throws Error.

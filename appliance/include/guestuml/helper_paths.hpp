@@ -12,4 +12,9 @@ namespace guestuml {
 // does not exist.
 boost::filesystem::path helper_program(std::string_view name);
 
+// The minimal kernel's build script, configuration and patches (appliance/kernel
+// in the source tree, share/guestuml/kernel when installed).
+// $GUESTUML_KERNEL_CONFIG_DIR overrides. Throws Error if it does not exist.
+boost::filesystem::path kernel_config_dir();
+
 } // namespace guestuml
