@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
-#include <fstream>
+#include <future>
+#include <regex>
+#include <sstream>
 
 using namespace guestuml::plugin::test;
 
@@ -15,22 +17,69 @@ namespace {
 
 const PluginImages images = plugin_images(PLUGIN_IMAGE_DIR);
 
-// Runs the command on both paths; returns the guestuml output after checking they match.
-std::string same_on_both(const std::string& command, const std::string& stdin_text = {})
+// libguestfs 1.48's guestfsd does not translate the device inside a btrfs volume
+// name back to the API's /dev/sdX (fixed upstream only in December 2025, "Fix
+// btrfs volume reverse translation"): list_filesystems returns the guest's own
+// name. That name is wrong on both paths, differently: guestuml's guest calls its
+// disks vdX; QEMU's guest names its SCSI disks in probe order, so the btrfs on the
+// API's /dev/sdb3 came back as btrfsvol:/dev/sda3/home in one QEMU run and
+// btrfsvol:/dev/sde3/home in another. The wrong name is replaced by a marker
+// before comparing; everything else in those lines must still match.
+std::string without_btrfs_guest_names(const std::string& text)
 {
+    static const std::regex guest_name(R"(btrfsvol:/dev/[a-z]+[0-9]+/)");
+    return std::regex_replace(text, guest_name, "btrfsvol:/dev/GUEST-NAME/");
+}
+
+// virt-df mounts every filesystem list_filesystems gives and silently skips
+// those that fail. With the name bug above, QEMU's wrong name is another API
+// disk's partition, so its mount fails and the subvolume rows vanish, while
+// guestuml's vdX name still mounts. The subvolume rows (name line, and the
+// figures line virt-df wraps under a long name) are left out on both sides.
+std::string without_btrfs_volume_rows(const std::string& df)
+{
+    std::istringstream in(df);
+    std::string line, out;
+    bool skip_figures = false;
+    while (std::getline(in, line)) {
+        if (line.find("btrfsvol:") != std::string::npos) {
+            skip_figures = line.find_first_of("0123456789%", line.find("btrfsvol:") + 20) == std::string::npos;
+            continue;
+        }
+        if (skip_figures && !line.empty() && line[0] == ' ') {
+            skip_figures = false;
+            continue;
+        }
+        skip_figures = false;
+        out += line + "\n";
+    }
+    return out;
+}
+
+// Runs the command on both paths; returns the guestuml output after checking they match.
+// The QEMU reference runs at the same time as the guestuml run: it is the long
+// pole (TCG), and each side is one single-threaded emulator on this 2-core machine.
+std::string same_on_both(const std::string& command, const std::string& stdin_text = {},
+                         std::string (*normalise)(const std::string&) = without_btrfs_guest_names)
+{
+    auto reference = std::async(std::launch::async, [&] { return run_tool(Hypervisor::qemu, command, stdin_text); });
     const ToolResult uml = run_tool(Hypervisor::guestuml, command, stdin_text);
+    const ToolResult qemu = reference.get();
     INFO("guestuml: " << uml.describe());
     REQUIRE(uml.ok());
-    const ToolResult qemu = run_tool(Hypervisor::qemu, command, stdin_text);
     INFO("qemu: " << qemu.describe());
     REQUIRE(qemu.ok());
     WARN(fmt::format("{}: guestuml {:.1f} s, qemu {:.1f} s", command.substr(0, 60), uml.seconds, qemu.seconds));
-    CHECK(uml.out == qemu.out);
+    CHECK(normalise(uml.out) == normalise(qemu.out));
     return uml.out;
 }
 
-// One guestfish session exercising every kind of storage on the four disks.
-constexpr const char* storage_script = R"(run
+// One guestfish session exercising every kind of storage on the four disks. It
+// is read from standard input with --keys-from-stdin: the LUKS key is the line
+// after cryptsetup-open (guestfish's -f would make the script its stdin too).
+std::string storage_script()
+{
+    return fmt::format(R"(run
 echo == devices
 list-devices
 list-partitions
@@ -64,6 +113,12 @@ umount-all
 echo == swap
 vfs-type /dev/sda2
 vfs-label /dev/sdd3
+echo == luks
+vfs-type /dev/sdd2
+cryptsetup-open /dev/sdd2 lukstest readonly:true
+{0}
+list-dm-devices
+vfs-label /dev/mapper/lukstest
 echo == inspection
 inspect-os
 inspect-get-distro /dev/sda1
@@ -81,38 +136,42 @@ inspect-get-major-version /dev/sdb2
 inspect-get-hostname /dev/sdb2
 inspect-get-mountpoints /dev/sdb2
 inspect-get-filesystems /dev/sdb2
-)";
+inspect-get-distro /dev/mapper/lukstest
+inspect-get-hostname /dev/mapper/lukstest
+inspect-get-mountpoints /dev/mapper/lukstest
+)",
+                       luks_key);
+}
 
 } // namespace
 
-TEST_CASE("guestfish: disks, partitions, LVM, RAID1, btrfs, vfat, swap, inspection", "[compare]")
+TEST_CASE("guestfish: disks, partitions, LVM, RAID1, btrfs, vfat, swap, LUKS, inspection", "[compare]")
 {
-    guestuml::TempDir dir("plugin-compare");
-    const auto script = dir.path() / "storage.gf";
-    std::ofstream(script.string()) << storage_script;
-    const std::string out = same_on_both(
-        fmt::format("guestfish --ro --keys-from-stdin{} -f {}", images.add_options(), shell_quote(script.string())),
-        luks_key + "\n");
+    const std::string out =
+        same_on_both(fmt::format("guestfish --ro --keys-from-stdin{}", images.add_options()), storage_script());
     CHECK_THAT(out, Catch::Contains("on a logical volume"));
     CHECK_THAT(out, Catch::Contains("/dev/vgtest/logs"));
     CHECK_THAT(out, Catch::Contains("btrfs subvolume home"));
     CHECK_THAT(out, Catch::Contains("/dev/md127"));
     CHECK_THAT(out, Catch::Contains("debian-test"));
     CHECK_THAT(out, Catch::Contains("fedora-test"));
+    CHECK_THAT(out, Catch::Contains("luks-test"));
     std::string changed;
     CHECK(images_unchanged(images, &changed));
     INFO(changed);
 }
 
-TEST_CASE("virt-inspector: a Debian-like and a Fedora-like root", "[compare]")
+TEST_CASE("virt-inspector: a Debian-like, a Fedora-like and an Ubuntu-like root on LUKS", "[compare]")
 {
-    const std::string xml = same_on_both(fmt::format("virt-inspector -a {} -a {}", shell_quote(images.debian.string()),
-                                                     shell_quote(images.fedora.string())));
+    // storage-b is the fourth disk: its LUKS partition is /dev/sdd2.
+    const std::string xml = same_on_both(
+        fmt::format("virt-inspector{} --key /dev/sdd2:key:{}", images.add_options(), shell_quote(luks_key)));
     CHECK_THAT(xml, Catch::Contains("<distro>debian</distro>"));
     CHECK_THAT(xml, Catch::Contains("<distro>fedora</distro>"));
     CHECK_THAT(xml, Catch::Contains("<hostname>debian-test</hostname>"));
     CHECK_THAT(xml, Catch::Contains("<name>coreutils</name>"));
     CHECK_THAT(xml, Catch::Contains("<mountpoint dev=\"/dev/sda1\">/</mountpoint>"));
+    CHECK_THAT(xml, Catch::Contains("<hostname>luks-test</hostname>"));
     CHECK(images_unchanged(images, nullptr));
 }
 
@@ -120,7 +179,7 @@ TEST_CASE("virt-ls -lR, virt-df, virt-filesystems --all --long", "[compare]")
 {
     const std::string ls = same_on_both(fmt::format("virt-ls -lR -a {} /etc", shell_quote(images.debian.string())));
     CHECK_THAT(ls, Catch::Contains("os-release"));
-    const std::string df = same_on_both("virt-df" + images.add_options());
+    const std::string df = same_on_both("virt-df" + images.add_options(), {}, without_btrfs_volume_rows);
     CHECK_THAT(df, Catch::Contains("/dev/vgtest/data"));
     const std::string fss = same_on_both("virt-filesystems --all --long" + images.add_options());
     CHECK_THAT(fss, Catch::Contains("/dev/md127"));

@@ -59,9 +59,29 @@ void debian_root(const fs::path& root)
     write(root / "var/lib/dpkg/status", status);
 }
 
-// A Fedora root without an rpm database: the host has no rpm to write one, so
-// inspection reports no applications (the same on QEMU and guestuml).
-void fedora_root(const fs::path& root)
+// A real rpm database (sqlite, as Fedora has) holding one package, written by
+// the host's rpmbuild and rpm. An empty /var/lib/rpm is not enough: guestfsd's
+// internal_list_rpm_applications fails ("rpmtsInitIterator") on both QEMU and
+// guestuml, and virt-inspector with it. The database is switched from WAL to a
+// rollback journal so that SQLite can read it from a read-only mount with no
+// -wal/-shm files beside it.
+void rpm_database(const fs::path& root, const fs::path& work)
+{
+    const fs::path spec = work / "fedora-release.spec";
+    write(spec, "Name: fedora-release\nVersion: 39\nRelease: 1\nSummary: Fedora release files (guestuml tests)\n"
+                "License: MIT\nBuildArch: noarch\n%description\nguestuml test package.\n%files\n");
+    shell(fmt::format("rpmbuild -bb --quiet --define '_topdir {0}/rpmbuild' --define '_rpmdir {0}/rpms' {1}\n"
+                      "rpm --root {2} --dbpath /var/lib/rpm -i --justdb --nodeps --ignorearch --ignoreos "
+                      "{0}/rpms/noarch/fedora-release-39-1.noarch.rpm 2>/dev/null\n"
+                      "python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute(\"PRAGMA journal_mode=DELETE\")' "
+                      "{2}/var/lib/rpm/rpmdb.sqlite\n"
+                      "rm -f {2}/var/lib/rpm/rpmdb.sqlite-wal {2}/var/lib/rpm/rpmdb.sqlite-shm {2}/var/lib/rpm/.rpm.lock\n"
+                      "rpm --root {2} --dbpath /var/lib/rpm -q fedora-release >/dev/null\n",
+                      shell_quote(work.string()), shell_quote(spec.string()), shell_quote(root.string())));
+}
+
+// A Fedora root with an rpm database holding one package.
+void fedora_root(const fs::path& root, const fs::path& work)
 {
     common_root(root, "fedora-test");
     write(root / "etc/os-release",
@@ -71,7 +91,7 @@ void fedora_root(const fs::path& root)
     write(root / "etc/fedora-release", "Fedora release 39 (Thirty Nine)\n");
     write(root / "etc/fstab", "LABEL=fedora-root / xfs defaults 0 0\nLABEL=EFI /boot/efi vfat umask=0077 0 2\n"
                               "LABEL=fedora-home /home btrfs subvol=home 0 0\n");
-    fs::create_directories(root / "var/lib/rpm");
+    rpm_database(root, work);
     fs::create_directories(root / "boot/efi");
 }
 
@@ -216,7 +236,7 @@ void build_plugin_images(const PluginImages& images)
     make_debian(images, work.path());
 
     const fs::path fedora_tree = work.path() / "fedora-root";
-    fedora_root(fedora_tree);
+    fedora_root(fedora_tree, work.path());
     fs::remove(fedora_tree / "bin");   // made as a link inside the guest: copy-in of a link is awkward
     const fs::path luks_tree = work.path() / "luks-root";
     luks_root(luks_tree);

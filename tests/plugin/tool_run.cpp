@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
@@ -75,7 +76,10 @@ std::string shell_quote(const std::string& value)
 const std::string& guestuml_env_exports()
 {
     static const std::string exports = [] {
-        const ToolResult r = run_shell(shell_quote(GUESTUML_PROGRAM) + " env", {});
+        // GUESTUML_TEST_PROGRAM runs the tests against another guestuml (e.g. the
+        // installed one) than the one built with them.
+        const char* program = std::getenv("GUESTUML_TEST_PROGRAM");
+        const ToolResult r = run_shell(shell_quote(program && *program ? program : GUESTUML_PROGRAM) + " env", {});
         if (!r.ok() || r.out.find("LIBGUESTFS_HV=") == std::string::npos)
             throw Error("guestuml env failed: " + r.describe());
         return r.out;
