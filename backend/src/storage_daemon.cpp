@@ -1,18 +1,23 @@
 #include "storage_daemon.hpp"
 
+#include "blockdev.hpp"
 #include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
+#include "qcow2_image.hpp"
 #include "unix_socket.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
+#include <poll.h>
 #include <regex>
 #include <sstream>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = boost::filesystem;
 
@@ -20,110 +25,144 @@ namespace guestuml {
 namespace {
 
 constexpr int first_socket_fd = 3;
+// qemu's limit on backing chain depth is far higher; a loop is what this catches.
+constexpr int max_backing_depth = 64;
+constexpr std::chrono::seconds default_open_timeout{60};
 
-std::string json_string(const std::string& s)
+std::string export_json(const std::string& node, int index, int fd)
 {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\')
-            out += fmt::format("\\{}", static_cast<char>(c));
-        else if (c < 0x20)
-            out += fmt::format("\\u{:04x}", c);
-        else
-            out += static_cast<char>(c);
-    }
-    return out + "\"";
+    return fmt::format(R"({{"type":"vhost-user-blk","id":"export{}","node-name":{},"writable":true,)"
+                       R"("addr":{{"type":"fd","str":"{}"}}}})",
+                       index, json_string(node), fd);
 }
 
-// The protocol driver for a host file: block devices need host_device.
-std::string file_driver(const fs::path& path)
-{
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode) ? "host_device" : "file";
-}
-
-std::string protocol_node(const fs::path& path, bool read_only)
-{
-    // Like libguestfs, the read-only base is opened without locks: the user may
-    // inspect an image another program has open.
-    return fmt::format(R"({{"driver":"{}","filename":{}{}}})", file_driver(path), json_string(path.string()),
-                       read_only ? R"(,"read-only":true,"locking":"off")" : "");
-}
-
-std::string blockdev_json(const DiskSpec& disk, const ServedDisk& served, int index)
-{
-    const fs::path image = fs::absolute(disk.path);
-    if (!disk.read_only)
-        return fmt::format(R"({{"driver":{},"node-name":"disk{}","file":{}}})", json_string(served.format), index,
-                           protocol_node(image, false));
-    return fmt::format(R"({{"driver":"qcow2","node-name":"disk{}","file":{},)"
-                       R"("backing":{{"driver":{},"read-only":true,"file":{}}}}})",
-                       index, protocol_node(served.overlay, false), json_string(served.format),
-                       protocol_node(image, true));
-}
-
-std::string export_json(int index, int fd)
-{
-    return fmt::format(R"({{"type":"vhost-user-blk","id":"export{0}","node-name":"disk{0}","writable":true,)"
-                       R"("addr":{{"type":"fd","str":"{1}"}}}})",
-                       index, fd);
-}
-
-void create_overlay(const DiskSpec& disk, const ServedDisk& served)
+void create_overlay(const DiskSpec& disk, const BlockdevPlan& plan)
 {
     try {
-        run_command_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", served.format, "-b",
-                             fs::absolute(disk.path).string(), served.overlay.string()});
+        run_command_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", plan.format, "-b",
+                             qemu_img_source(disk), plan.overlay.string()});
     } catch (const Error& e) {
-        throw Error(fmt::format("disk {}: cannot create its read-only overlay: {}", disk.path.string(), e.what()));
+        throw Error(fmt::format("disk {}: cannot create its read-only overlay: {}", disk.describe(), e.what()));
     }
+}
+
+// Walks the local part of a qcow2 backing chain before qemu does, so that a
+// missing backing file or a truncated image is an error naming the file rather
+// than a guest that sees zeros. Stops at the first image that is not qcow2 or
+// whose backing is a protocol (qemu-storage-daemon reports those itself).
+void check_local_chain(const fs::path& top)
+{
+    fs::path image = fs::absolute(top);
+    for (int depth = 0; depth < max_backing_depth; ++depth) {
+        const auto header = read_qcow2_header(image);
+        if (!header)
+            return;
+        check_qcow2_complete(image);
+        if (header->backing_file.empty() || names_protocol(header->backing_file))
+            return;
+        const fs::path backing = resolve_backing(image, header->backing_file);
+        if (!fs::exists(backing))
+            throw Error(fmt::format("disk {}: its backing file {} (named in {}) does not exist",
+                                    top.string(), backing.string(), image.string()));
+        if (!header->backing_format.empty() && header->backing_format != "qcow2")
+            return;   // raw, vmdk...: qemu opens it as that, never as qcow2
+        image = backing;
+    }
+    throw Error(fmt::format("disk {}: backing chain deeper than {} images (a loop?)", top.string(),
+                            max_backing_depth));
+}
+
+std::chrono::milliseconds open_timeout()
+{
+    if (const char* env = std::getenv("GUESTUML_DISK_OPEN_TIMEOUT")) {
+        char* end = nullptr;
+        const double seconds = std::strtod(env, &end);
+        if (end != env && *end == '\0' && seconds > 0)
+            return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    }
+    return default_open_timeout;
+}
+
+BlockdevPlan plan_disk(const DiskSpec& disk, const fs::path& session_dir, size_t index, ServedDisk& served)
+{
+    BlockdevPlan plan;
+    plan.node_name = fmt::format("disk{}", index);
+    plan.format = disk.format;
+    if (plan.format.empty()) {
+        plan.format = probe_image_format(disk);
+        served.format_probed = true;
+        if (plan.format == "raw" && !disk.read_only)
+            served.notice = fmt::format("guestuml: disk {}: format not given, detected raw; unlike qemu, guestuml "
+                                        "cannot refuse guest writes that would make it look like another "
+                                        "format: give format=raw", disk.describe());
+        else
+            served.notice = fmt::format("guestuml: disk {}: format not given, detected {}", disk.describe(),
+                                        plan.format);
+    }
+    served.format = plan.format;
+    // A drive declared (or probed) as anything but qcow2 is never read as one.
+    if (!disk.remote && plan.format == "qcow2")
+        check_local_chain(disk.path);
+
+    if (!disk.remote && !disk.lock_backing && plan.format == "qcow2") {
+        if (const auto header = read_qcow2_header(disk.path);
+            header && !header->backing_file.empty() && !names_protocol(header->backing_file)) {
+            plan.unlocked_backing = resolve_backing(disk.path, header->backing_file);
+            plan.unlocked_backing_format = header->backing_format;
+            // Without a recorded format qemu probes the backing file; so do we.
+            if (plan.unlocked_backing_format.empty())
+                plan.unlocked_backing_format = probe_image_format(DiskSpec{plan.unlocked_backing, "", true});
+        }
+    }
+    if (disk.read_only) {
+        served.overlay = session_dir / fmt::format("overlay{}.qcow2", index);
+        plan.overlay = served.overlay;
+        create_overlay(disk, plan);
+    }
+    return plan;
 }
 
 } // namespace
 
-std::string probe_image_format(const fs::path& image)
+std::string probe_image_format(const DiskSpec& disk)
 {
     std::string json;
     try {
-        json = run_command_checked({"qemu-img", "info", "--output=json", "--", image.string()});
+        // -U: probing reads one header; it must not fail because another program
+        // holds the image's write lock.
+        json = run_command_checked({"qemu-img", "info", "-U", "--output=json", "--", qemu_img_source(disk)});
     } catch (const Error& e) {
-        throw Error(fmt::format("disk {}: cannot detect its format: {}", image.string(), e.what()));
+        throw Error(fmt::format("disk {}: cannot detect its format: {}", disk.describe(), e.what()));
     }
     // Without --backing-chain the top-level "format" key names the image's own format.
     static const std::regex format_key(R"re("format"\s*:\s*"([^"]+)")re");
     std::smatch m;
     if (!std::regex_search(json, m, format_key))
-        throw Error(fmt::format("disk {}: qemu-img info reported no format", image.string()));
+        throw Error(fmt::format("disk {}: qemu-img info reported no format", disk.describe()));
     return m[1].str();
 }
 
 StorageDaemon::StorageDaemon(const std::vector<DiskSpec>& disks, const fs::path& session_dir)
 {
     stderr_file_ = session_dir / "qemu-storage-daemon.log";
+    pid_file_ = session_dir / "qemu-storage-daemon.pid";
     std::vector<UniqueFd> sockets;
     SpawnOptions opts;
-    opts.argv = {"qemu-storage-daemon"};
+    // The pid file appears once every disk is open and exported: the watchdog's signal.
+    opts.argv = {"qemu-storage-daemon", "--pidfile", pid_file_.string()};
     for (size_t i = 0; i < disks.size(); ++i) {
         const DiskSpec& disk = disks[i];
         const int index = static_cast<int>(i);
         ServedDisk served;
         served.socket = session_dir / fmt::format("disk{}.sock", i);
-        served.format = disk.format;
-        if (served.format.empty()) {
-            served.format = probe_image_format(disk.path);
-            served.format_probed = true;
-        }
-        if (disk.read_only) {
-            served.overlay = session_dir / fmt::format("overlay{}.qcow2", i);
-            create_overlay(disk, served);
-        }
+        const BlockdevPlan plan = plan_disk(disk, session_dir, i, served);
         sockets.push_back(listen_unix(served.socket));
         const int child_fd = first_socket_fd + index;
         opts.fds.emplace_back(sockets.back().get(), child_fd);
         opts.argv.push_back("--blockdev");
-        opts.argv.push_back(blockdev_json(disk, served, index));
+        opts.argv.push_back(blockdev_json(disk, plan));
         opts.argv.push_back("--export");
-        opts.argv.push_back(export_json(index, child_fd));
+        opts.argv.push_back(export_json(plan.node_name, index, child_fd));
         served_.push_back(std::move(served));
     }
 
@@ -135,9 +174,48 @@ StorageDaemon::StorageDaemon(const std::vector<DiskSpec>& disks, const fs::path&
     process_ = Process(opts);
     // Our copies of the listening sockets close here: if the daemon dies, UML's
     // pending connections fail instead of waiting for an accept that never comes.
+    watchdog_ = std::thread([this, timeout = open_timeout()] { watch_open(timeout); });
 }
 
-StorageDaemon::~StorageDaemon() { stop(std::chrono::seconds(5)); }
+StorageDaemon::~StorageDaemon()
+{
+    stop(std::chrono::seconds(5));
+    {
+        std::lock_guard lock(watchdog_mutex_);
+        watchdog_stop_ = true;
+    }
+    watchdog_cv_.notify_all();
+    if (watchdog_.joinable())
+        watchdog_.join();
+}
+
+void StorageDaemon::watch_open(std::chrono::milliseconds timeout)
+{
+    // A server that accepts the connection and then says nothing keeps qemu in
+    // its handshake for ever, and UML waits for the disk with it. Give up after
+    // timeout: the daemon's death stops UML with this message.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(watchdog_mutex_);
+    while (!watchdog_stop_) {
+        if (fs::exists(pid_file_))
+            return;
+        pollfd p{process_.exit_fd(), POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0)
+            return;   // exited: its own message says why
+        if (std::chrono::steady_clock::now() >= deadline) {
+            {
+                std::ofstream log(stderr_file_.string(), std::ios::app);
+                log << fmt::format("guestuml: the disks were not open after {:.0f} s (a server that does not "
+                                   "answer?); GUESTUML_DISK_OPEN_TIMEOUT sets the limit in seconds\n",
+                                   std::chrono::duration<double>(timeout).count());
+            }
+            // The pidfd, unlike the pid, cannot name a recycled process.
+            ::syscall(SYS_pidfd_send_signal, process_.exit_fd(), SIGKILL, nullptr, 0);
+            return;
+        }
+        watchdog_cv_.wait_for(lock, std::chrono::milliseconds(25));
+    }
+}
 
 std::string StorageDaemon::error_output() const
 {

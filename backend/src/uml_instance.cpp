@@ -89,10 +89,8 @@ void UmlInstance::Impl::start()
         daemon.emplace(config.disks, temp_path);
         janitor.watch(daemon->process().pid());
         for (size_t i = 0; i < daemon->disks().size(); ++i) {
-            const ServedDisk& d = daemon->disks()[i];
-            if (d.format_probed)
-                notices.push_back(fmt::format("guestuml: disk {}: format not given, detected {}",
-                                              config.disks[i].path.string(), d.format));
+            if (const ServedDisk& d = daemon->disks()[i]; !d.notice.empty())
+                notices.push_back(d.notice);
         }
     }
 
@@ -274,6 +272,12 @@ const fs::path& UmlInstance::temp_dir() const { return impl_->temp_path; }
 std::vector<std::string> UmlInstance::console_tail() const
 {
     return impl_->supervisor ? impl_->supervisor->tail() : std::vector<std::string>{};
+}
+
+std::string UmlInstance::failure_reason() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->failure;
 }
 
 void UmlInstance::wait_ready(std::chrono::milliseconds timeout)

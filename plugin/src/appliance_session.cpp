@@ -133,6 +133,9 @@ int run_appliance(LaunchPlan plan)
         if (fds[1].revents & POLLIN) {
             if (instance.shutdown(std::chrono::milliseconds(0)))
                 return 0;
+            // A disk the storage daemon could not open is the usual cause: say so first.
+            if (const std::string why = instance.failure_reason(); !why.empty())
+                fmt::print(stderr, "guestuml-qemu: {}\n", why);
             fmt::print(stderr, "guestuml-qemu: the UML appliance died; last console lines:{}\n",
                        console_tail(instance));
             return 1;

@@ -1,6 +1,7 @@
 #include "launch_translation.hpp"
 
 #include "kernel_append.hpp"
+#include "remote_drive.hpp"
 
 #include "guestuml/error.hpp"
 
@@ -81,17 +82,7 @@ bool is_on(const std::string& value) { return value == "on" || value == "yes" ||
 
 bool is_off(const std::string& value) { return value == "off" || value == "no" || value == "false"; }
 
-// A file name qemu would read as a protocol ("nbd:...", "http://...").
-// libguestfs passes local files as absolute paths, which qemu never parses.
-bool looks_remote(const std::string& file)
-{
-    if (file.empty() || file.front() == '/')
-        return false;
-    const auto colon = file.find(':');
-    return colon != std::string::npos && file.find('/') > colon;
-}
-
-DiskSpec disk_from_drive(const OptionList& drive, std::vector<std::string>& notes)
+DiskSpec disk_from_drive(const OptionList& drive)
 {
     static constexpr std::array cache_modes{std::string_view{"writeback"}, std::string_view{"unsafe"},
                                             std::string_view{"none"}, std::string_view{"directsync"},
@@ -123,8 +114,10 @@ DiskSpec disk_from_drive(const OptionList& drive, std::vector<std::string>& note
             // Only changes where reads are cached, never what the guest sees.
         } else if (k == "discard") {
             if (v == "unmap" || v == "on")
-                notes.push_back(fmt::format("{}: discard=unmap: the guest's discards are not passed to the image", what));
-            else if (v != "ignore" && v != "off")
+                disk.discard = true;
+            else if (v == "ignore" || v == "off")
+                disk.discard = false;
+            else
                 throw Error(fmt::format("{}: unknown discard mode '{}'", what, v));
         } else if (k == "media") {
             if (v != "disk")
@@ -138,7 +131,11 @@ DiskSpec disk_from_drive(const OptionList& drive, std::vector<std::string>& note
                 throw Error(fmt::format("{}: file.file.driver={} is not supported", what, v));
         } else if (k == "file.backing.file.locking") {
             // libguestfs turns locking off so a read-only session can open an image
-            // in use; the storage daemon opens the backing file read-only either way.
+            // another program has open.
+            if (is_off(v))
+                disk.lock_backing = false;
+            else if (!is_on(v) && v != "auto")
+                throw Error(fmt::format("{}: {}={} is not on or off", what, k, v));
         } else {
             throw Error(fmt::format("{}: unsupported drive parameter '{}={}'", what, k, v));
         }
@@ -160,9 +157,13 @@ DiskSpec disk_from_drive(const OptionList& drive, std::vector<std::string>& note
             throw Error(fmt::format("{}: file.driver= without file.file.filename=", what));
         if (!file || file->empty())
             throw Error(fmt::format("{}: no file= given", what));
-        if (looks_remote(*file))
-            throw Error(fmt::format("{}: remote drive '{}' is not supported by guestuml yet", what, *file));
-        disk.path = *file;
+        try {
+            disk.remote = parse_remote_drive(*file);
+        } catch (const Error& e) {
+            throw Error(fmt::format("{}: {}", what, e.what()));
+        }
+        if (!disk.remote)
+            disk.path = *file;
     }
     return disk;
 }
@@ -317,7 +318,7 @@ LaunchPlan translate_launch(const QemuCommandLine& cmd)
         const auto it = drives_by_id.find(id);
         if (it == drives_by_id.end())
             throw Error(fmt::format("-device drive={}: no -drive with id={}", id, id));
-        plan.config.disks.push_back(disk_from_drive(*it->second, plan.notes));
+        plan.config.disks.push_back(disk_from_drive(*it->second));
     }
     for (const auto& [id, drive] : drives_by_id)
         if (!attached.count(id))

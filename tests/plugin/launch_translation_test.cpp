@@ -140,7 +140,7 @@ TEST_CASE("drives must be local files attached to a device", "[unit][translation
 {
     const auto base = test::devnull_launch("/app");
     const std::string drive = "file=/tmp/libguestfsmbEON4/devnull1.img,cache=writeback,format=raw,id=hd0,if=none";
-    CHECK_THROWS_WITH(translate(with(base, drive, "file=nbd:localhost:10809,format=raw,id=hd0,if=none")),
+    CHECK_THROWS_WITH(translate(with(base, drive, "file=iscsi://localhost/iqn.x/0,format=raw,id=hd0,if=none")),
                       Catch::Contains("remote drive"));
     CHECK_THROWS_WITH(translate(with(base, drive, "file=/x.img,format=raw,id=hd0,if=ide")),
                       Catch::Contains("if=ide"));
@@ -180,4 +180,100 @@ TEST_CASE("a PC kernel image is refused with advice", "[unit][translation]")
     CHECK_NOTHROW(check_uml_kernel("/proc/self/exe"));
     CHECK_THROWS_WITH(check_uml_kernel("/etc/hostname"), Catch::Contains("guestuml env"));
     CHECK_THROWS_WITH(check_uml_kernel("/nonexistent/kernel"), Catch::Contains("cannot open"));
+}
+
+namespace {
+
+const std::string devnull_drive = "file=/tmp/libguestfsmbEON4/devnull1.img,cache=writeback,format=raw,id=hd0,if=none";
+
+guestuml::DiskSpec one_disk(const std::string& drive)
+{
+    const auto plan = translate(with(test::devnull_launch("/app"), devnull_drive, drive));
+    REQUIRE(plan.config.disks.size() == 1);
+    return plan.config.disks[0];
+}
+
+} // namespace
+
+TEST_CASE("nbd drives as libguestfs 1.48 writes them: TCP, Unix socket, export name", "[unit][translation]")
+{
+    auto d = one_disk("file=nbd:127.0.0.1:10810,cache=writeback,format=raw,id=hd0,if=none");
+    REQUIRE(d.remote);
+    CHECK(d.remote->protocol == "nbd");
+    CHECK(d.remote->host == "127.0.0.1");
+    CHECK(d.remote->port == 10810);
+    CHECK(d.remote->path.empty());
+    CHECK(d.format == "raw");
+    CHECK_FALSE(d.read_only);
+
+    // qemu's option syntax doubles commas; parse_qemu_args undoes that.
+    d = one_disk("file=nbd:unix:/tmp/a,,b.sock:exportname=disk1,cache=writeback,id=hd0,if=none");
+    REQUIRE(d.remote);
+    CHECK(d.remote->socket == "/tmp/a,b.sock");
+    CHECK(d.remote->path == "disk1");
+    CHECK(d.remote->host.empty());
+    CHECK(d.format.empty());   // no format=: probed, never guessed
+
+    d = one_disk("file=nbd:[::1]:10809:exportname=x,format=qcow2,id=hd0,if=none");
+    CHECK(d.remote->host == "::1");
+    CHECK(d.remote->port == 10809);
+    CHECK(d.remote->path == "x");
+}
+
+TEST_CASE("http, https, ftp and ssh URLs become remote sources", "[unit][translation]")
+{
+    auto d = one_disk("file=http://127.0.0.1:8080/images/disk.img,snapshot=on,format=raw,id=hd0,if=none");
+    REQUIRE(d.remote);
+    CHECK(d.remote->protocol == "http");
+    CHECK(d.remote->url == "http://127.0.0.1:8080/images/disk.img");
+    CHECK(d.remote->host == "127.0.0.1");
+    CHECK(d.remote->port == 8080);
+    CHECK(d.read_only);
+
+    d = one_disk("file=https://user@example.com/a%20b.img,format=raw,snapshot=on,id=hd0,if=none");
+    CHECK(d.remote->protocol == "https");
+    CHECK(d.remote->user == "user");
+    CHECK(d.remote->port == 0);
+    CHECK(d.remote->path == "/a%20b.img");   // curl gets the URL as written
+
+    d = one_disk("file=ssh://root@host.example:2222/var/lib/a%20b.img,format=qcow2,id=hd0,if=none");
+    CHECK(d.remote->protocol == "ssh");
+    CHECK(d.remote->user == "root");
+    CHECK(d.remote->port == 2222);
+    CHECK(d.remote->path == "/var/lib/a b.img");   // qemu's ssh driver wants the plain path
+}
+
+TEST_CASE("protocols guestuml does not serve and malformed remote drives are errors naming them",
+          "[unit][translation]")
+{
+    const auto translate_drive = [](const std::string& drive) {
+        return translate(with(test::devnull_launch("/app"), devnull_drive, drive));
+    };
+    CHECK_THROWS_WITH(translate_drive("file=iscsi://127.0.0.1/iqn.2024-01.test:t/0,format=raw,id=hd0,if=none"),
+                      Catch::Contains("protocol 'iscsi' is not supported"));
+    CHECK_THROWS_WITH(translate_drive("file=gluster+tcp://h:24007/vol/img,format=raw,id=hd0,if=none"),
+                      Catch::Contains("protocol 'gluster+tcp' is not supported"));
+    CHECK_THROWS_WITH(translate_drive("file=rbd:pool/img:auth_supported=none,format=raw,id=hd0,if=none"),
+                      Catch::Contains("protocol 'rbd' is not supported"));
+    CHECK_THROWS_WITH(translate_drive("file=nbd:host:notaport,format=raw,id=hd0,if=none"),
+                      Catch::Contains("not a port number"));
+    CHECK_THROWS_WITH(translate_drive("file=ssh://u:pw@h/x.img,format=raw,id=hd0,if=none"),
+                      Catch::Contains("no password"));
+    CHECK_THROWS_WITH(translate_drive("file=http://h:80/x?socket=/s,format=raw,snapshot=on,id=hd0,if=none"),
+                      Catch::Contains("Unix socket"));
+    // A local name with a colon after a slash is a file, as qemu reads it.
+    const auto d = one_disk("file=/tmp/a:b.img,format=raw,id=hd0,if=none");
+    CHECK_FALSE(d.remote);
+    CHECK(d.path == "/tmp/a:b.img");
+}
+
+TEST_CASE("discard= and file.backing.file.locking= reach the DiskSpec", "[unit][translation]")
+{
+    CHECK(one_disk("file=/x.img,format=raw,discard=unmap,id=hd0,if=none").discard);
+    CHECK_FALSE(one_disk("file=/x.img,format=raw,discard=ignore,id=hd0,if=none").discard);
+    CHECK_FALSE(one_disk("file=/x.img,format=raw,id=hd0,if=none").discard);
+    const auto ro = one_disk("file.file.filename=/tmp/o.qcow2,file.driver=qcow2,file.backing.file.locking=off,"
+                             "cache=unsafe,id=hd0,if=none");
+    CHECK_FALSE(ro.lock_backing);
+    CHECK(one_disk("file=/x.img,format=raw,id=hd0,if=none").lock_backing);
 }

@@ -77,6 +77,9 @@ public:
     void kill() noexcept;
     // The last console lines, oldest first.
     std::vector<std::string> console_tail() const;
+    // Why the backend stopped UML (the storage daemon died: a disk could not be
+    // opened; the channel broke), or empty.
+    std::string failure_reason() const;
     // The session's temporary directory (sockets, overlays, UML's uml_dir).
     const boost::filesystem::path& temp_dir() const;
 
