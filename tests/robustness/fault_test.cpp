@@ -1,0 +1,221 @@
+// Faults injected into real sessions of stock guestfish on guestuml, again and
+// again: the client SIGKILLed during an upload, UML SIGKILLed during a read, a
+// guest kernel panic, the overlay directory full, a time-out (SIGTERM to the
+// client). After each: no process left, no guestuml file left, the read-only
+// image unchanged; and every tenth time, a normal session still works.
+#include "guestfish_run.hpp"
+#include "host_watch.hpp"
+
+#include "guestuml/run_command.hpp"
+#include "guestuml/temp_dir.hpp"
+
+#include <boost/filesystem/operations.hpp>
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <random>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = boost::filesystem;
+using namespace guestuml;
+using namespace guestuml::robustness;
+using namespace std::chrono_literals;
+
+namespace {
+
+enum class Fault { client_killed_in_upload, uml_killed_in_read, guest_panic, overlay_full, timeout };
+constexpr Fault kFaults[] = {Fault::client_killed_in_upload, Fault::uml_killed_in_read, Fault::guest_panic,
+                             Fault::overlay_full, Fault::timeout};
+
+const char* name(Fault f)
+{
+    switch (f) {
+    case Fault::client_killed_in_upload: return "client SIGKILL during upload";
+    case Fault::uml_killed_in_read: return "UML SIGKILL during read";
+    case Fault::guest_panic: return "guest kernel panic";
+    case Fault::overlay_full: return "overlay directory full";
+    case Fault::timeout: return "time-out (client SIGTERM)";
+    }
+    return "?";
+}
+
+struct Images {
+    fs::path readonly;   // ext4 with /hello; must never change
+    fs::path scratch;    // raw, writable, for uploads
+    fs::path upload;     // random data to upload
+    std::string readonly_sum;
+};
+
+Images make_images(const fs::path& dir)
+{
+    Images im{dir / "readonly.img", dir / "scratch.img", dir / "upload.bin", {}};
+    const fs::path content = dir / "content";
+    fs::create_directories(content);
+    run_command_checked({"sh", "-c", fmt::format("echo hello > '{}/hello'", content.string())});
+    run_command_checked({"truncate", "-s", "64M", im.readonly.string()});
+    run_command_checked({"mke2fs", "-q", "-F", "-t", "ext4", "-d", content.string(), im.readonly.string()});
+    run_command_checked({"truncate", "-s", "64M", im.scratch.string()});
+    run_command_checked({"sh", "-c", fmt::format("head -c 64M /dev/urandom > '{}'", im.upload.string())});
+    im.readonly_sum = sha256(im.readonly);
+    return im;
+}
+
+// The script up to the point of injection; the marker file says "launched".
+std::string script_for(Fault f, const Images& im, const fs::path& marker)
+{
+    const std::string ro = fmt::format("add-drive {} readonly:true format:raw\n", im.readonly.string());
+    const std::string launched = fmt::format("run\n!touch {}\n", marker.string());
+    switch (f) {
+    case Fault::client_killed_in_upload:
+        return fmt::format("add-drive {} format:raw\n", im.scratch.string()) + ro + launched +
+               fmt::format("upload {} /dev/sda\n", im.upload.string());
+    case Fault::uml_killed_in_read:
+        return ro + launched + "download /dev/sda /dev/null\ndownload /dev/sda /dev/null\n";
+    case Fault::guest_panic:
+        return ro + launched + "debug sh \"echo c > /proc/sysrq-trigger\"\n";
+    case Fault::overlay_full:
+        // The guest writes 48 MiB into libguestfs's overlay for the read-only drive.
+        return ro + launched + "debug sh \"dd if=/dev/urandom of=/dev/sda bs=1M count=48 oflag=direct\"\n";
+    case Fault::timeout:
+        return ro + launched + "debug sh \"sleep 120\"\n";
+    }
+    return {};
+}
+
+// The main UML process of the sessions under tmpdir (its command line names uml_dir).
+std::vector<pid_t> uml_kernels(const fs::path& tmpdir)
+{
+    std::vector<pid_t> pids;
+    for (const auto& p : processes_mentioning("uml_dir=" + tmpdir.string()))
+        pids.push_back(std::stoi(p.substr(0, p.find(':'))));
+    return pids;
+}
+
+// A tmpfs of limited size mounted on dir for the life of this object.
+struct SmallTmpfs {
+    fs::path dir;
+    explicit SmallTmpfs(const fs::path& d) : dir(d)
+    {
+        if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=24m,mode=0700") != 0)
+            FAIL("mounting a small tmpfs for the overlay-full fault needs root: " << std::strerror(errno));
+    }
+    ~SmallTmpfs() { ::umount2(dir.c_str(), MNT_DETACH); }
+};
+
+void check_normal_session(const fs::path& work, const Images& im)
+{
+    const fs::path tmp = work / "normal-tmp";
+    fs::create_directories(tmp);
+    GuestfishRun run(tmp, work / "normal.log", {},
+                     fmt::format("add-drive {} readonly:true format:raw\nrun\nmount-ro /dev/sda /\ncat /hello\n",
+                                 im.readonly.string()));
+    const auto status = run.wait_for(120s);
+    INFO(run.output());
+    REQUIRE(status);
+    CHECK(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == 0);
+    CHECK(run.output().find("hello") != std::string::npos);
+    fs::remove_all(tmp);
+}
+
+} // namespace
+
+TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, next session works", "[faults]")
+{
+    // GUESTUML_FAULTS lowers the count for a quick look by hand; ctest runs 100.
+    const char* env_count = std::getenv("GUESTUML_FAULTS");
+    const unsigned count = env_count ? static_cast<unsigned>(std::stoul(env_count)) : 100;
+    std::mt19937 random(20261123);
+    TempDir work("guestuml-faults");
+    const Images im = make_images(work.path());
+    const auto memory_before = memory_dirs();
+    unsigned survived = 0, normal_sessions = 0;
+
+    for (unsigned i = 0; i < count; ++i) {
+        const Fault fault = kFaults[i % std::size(kFaults)];
+        const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(random));
+        INFO("injection " << i << ": " << name(fault) << " " << delay.count() << " ms after launch");
+        const fs::path tmp = work.path() / fmt::format("tmp{}", i), marker = work.path() / fmt::format("up{}", i);
+        fs::create_directories(tmp);
+        std::optional<SmallTmpfs> small;
+        if (fault == Fault::overlay_full)
+            small.emplace(tmp);
+
+        GuestfishRun run(tmp, work.path() / fmt::format("run{}.log", i), {}, script_for(fault, im, marker));
+        if (!wait_for_file(marker, 120s)) {
+            run.signal(SIGKILL);
+            run.wait_for(10s);
+            FAIL("the session did not launch: " << run.output());
+        }
+        std::this_thread::sleep_for(delay);
+        std::optional<int> status;
+        switch (fault) {
+        case Fault::client_killed_in_upload:
+            run.signal(SIGKILL);
+            status = run.wait_for(10s);
+            break;
+        case Fault::uml_killed_in_read:
+            for (pid_t pid : uml_kernels(tmp))
+                ::kill(pid, SIGKILL);
+            status = run.wait_for(60s);
+            break;
+        case Fault::timeout:
+            run.signal(SIGTERM);
+            status = run.wait_for(30s);
+            break;
+        case Fault::guest_panic:
+        case Fault::overlay_full:
+            status = run.wait_for(90s);
+            break;
+        }
+        INFO(run.output());
+        if (!status) {
+            run.signal(SIGKILL);
+            run.wait_for(10s);
+        }
+        REQUIRE(status);   // every fault ends the session within its bound
+        if (fault == Fault::uml_killed_in_read || fault == Fault::guest_panic) {
+            // The client reports the failure: a non-zero exit with libguestfs's error.
+            CHECK(WIFEXITED(*status));
+            CHECK(WEXITSTATUS(*status) != 0);
+        }
+
+        const auto left = wait_for_no_process(tmp.string(), 20s);
+        INFO("left processes: " << join(left));
+        CHECK(left.empty());
+        // guestuml's own files (libguestfs's own temporary directory stays when its
+        // client is SIGKILLed: that one is libguestfs's, not ours).
+        std::vector<std::string> ours;
+        for (const auto& f : files_under(tmp))
+            if (f.rfind("guestuml", 0) == 0)
+                ours.push_back(f);
+        INFO("left files: " << join(ours));
+        CHECK(ours.empty());
+        REQUIRE(sha256(im.readonly) == im.readonly_sum);
+        if (left.empty() && ours.empty())
+            ++survived;
+
+        small.reset();
+        fs::remove_all(tmp);
+        fs::remove(marker);
+        if (i % 10 == 9) {
+            check_normal_session(work.path(), im);
+            ++normal_sessions;
+        }
+    }
+    CHECK(survived == count);
+    // UML's memory directories on /dev/shm are gone too.
+    std::vector<std::string> memory_left;
+    for (const auto& d : memory_dirs())
+        if (std::find(memory_before.begin(), memory_before.end(), d) == memory_before.end())
+            memory_left.push_back(d);
+    CHECK(memory_left.empty());
+    WARN(fmt::format("{} faults injected, {} left nothing behind; {} normal sessions in between worked", count,
+                     survived, normal_sessions));
+}

@@ -1,0 +1,30 @@
+// What a session leaves on the host, seen from outside: processes that still
+// mention a path, files under a directory, guestuml's memory directories.
+#pragma once
+
+#include <boost/filesystem/path.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace guestuml::robustness {
+
+// Host processes (not zombies) whose command line contains text, as "PID: CMDLINE".
+std::vector<std::string> processes_mentioning(const std::string& text);
+
+// Entries under dir, recursively, as paths relative to dir.
+std::vector<std::string> files_under(const boost::filesystem::path& dir);
+
+// /dev/shm/guestuml-memory-* directories (UML's memory files) that exist now.
+std::vector<std::string> memory_dirs();
+
+// Polls until processes_mentioning(text) is empty or limit passes; returns what is left.
+std::vector<std::string> wait_for_no_process(const std::string& text, std::chrono::seconds limit);
+
+// Hex sha256 of a file.
+std::string sha256(const boost::filesystem::path& file);
+
+// "a, b, c" for failure messages.
+std::string join(const std::vector<std::string>& items);
+
+} // namespace guestuml::robustness
