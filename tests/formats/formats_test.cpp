@@ -186,8 +186,7 @@ TEST_CASE("every format and protocol, read-only: the same bytes and the same ins
     const Server nbd_tcp({"qemu-nbd", "-r", "-t", "-f", "qcow2", "-b", "127.0.0.1", "-p",
                           std::to_string(nbd_port), (im.dir.path() / "plain.qcow2").string()},
                          nbd_port);
-    const Server http({"busybox", "httpd", "-f", "-p", fmt::format("127.0.0.1:{}", http_port), "-h",
-                       (im.dir.path() / "www").string()},
+    const Server http({"python3", RANGE_HTTP_SERVER, std::to_string(http_port), (im.dir.path() / "www").string()},
                       http_port);
 
     std::vector<Drive> drives = im.local;

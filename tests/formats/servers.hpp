@@ -1,6 +1,6 @@
 // Servers the format tests start on loopback and Unix sockets only: qemu-nbd
-// (TCP and Unix socket) and busybox httpd, which answers Range requests as
-// qemu's curl driver needs (python's http.server does not). Each is killed
+// (TCP and Unix socket) and range_http_server.py, which answers Range requests
+// as qemu's curl driver needs (python's http.server does not). Each is killed
 // when its owner goes.
 #pragma once
 
