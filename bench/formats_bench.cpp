@@ -40,7 +40,8 @@ void use_guestuml()
     }
 }
 
-// Seconds for dd to read the whole of /dev/sda inside the guest (best of 3).
+// Seconds for dd to read the whole disk inside the guest (best of 3); the guest
+// kernel names it vda (guestfsd shows it as /dev/sda through the API only).
 double read_in_guest(const char* file, const char* format, const char* protocol, const char* server)
 {
     std::unique_ptr<guestfs_h, HandleCloser> g(guestfs_create());
@@ -58,7 +59,7 @@ double read_in_guest(const char* file, const char* format, const char* protocol,
         throw guestuml::Error(fmt::format("launch on {} failed", file));
     double best = 1e9;
     for (int i = 0; i < 3; ++i) {
-        const char* cmd[] = {"dd if=/dev/sda of=/dev/null bs=1M iflag=direct 2>&1", nullptr};
+        const char* cmd[] = {"dd if=/dev/vda of=/dev/null bs=1M iflag=direct 2>&1", nullptr};
         const auto start = std::chrono::steady_clock::now();
         char* out = guestfs_debug(g.get(), "sh", const_cast<char**>(cmd));
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
