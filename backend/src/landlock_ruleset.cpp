@@ -69,7 +69,7 @@ void add_rule(int ruleset, const boost::filesystem::path& path, std::uint64_t ri
 } // namespace
 
 Ruleset make_ruleset(const std::vector<boost::filesystem::path>& read_only,
-                     const std::vector<boost::filesystem::path>& read_write)
+                     const std::vector<boost::filesystem::path>& read_write, bool deny_tcp)
 {
     Ruleset result;
     const long abi = ::syscall(kSysCreateRuleset, nullptr, 0, kCreateRulesetVersion);
@@ -83,14 +83,14 @@ Ruleset make_ruleset(const std::vector<boost::filesystem::path>& read_only,
     RulesetAttr attr{handled_fs(result.abi), 0, 0};
     std::size_t size = sizeof attr.handled_access_fs;
     if (result.abi >= 4) {
-        attr.handled_access_net = 0x3; // bind and connect on TCP ports
+        attr.handled_access_net = deny_tcp ? 0x3 : 0; // bind and connect on TCP ports
         size += sizeof attr.handled_access_net;
     }
     if (result.abi >= 6) {
         attr.scoped = 0x3;             // abstract unix sockets and signals stay inside
         size += sizeof attr.scoped;
     }
-    if (result.abi < 4)
+    if (result.abi < 4 && deny_tcp)
         result.warning = fmt::format("Landlock ABI {} cannot confine TCP; the network namespace "
                                      "and the socket filter still apply", result.abi);
     result.fd.reset(static_cast<int>(::syscall(kSysCreateRuleset, &attr, size, 0)));

@@ -1,6 +1,7 @@
 // Landlock (Linux 5.13+): a ruleset that denies every file-system access the
-// kernel can control except beneath the paths it is given, every TCP bind and
-// connect (ABI 4+), and signals and abstract sockets leaving the sandbox (ABI 6+).
+// kernel can control except beneath the paths it is given, optionally every TCP
+// bind and connect (ABI 4+), and signals and abstract sockets leaving the
+// sandbox (ABI 6+).
 #pragma once
 
 #include "guestuml/unique_fd.hpp"
@@ -19,8 +20,9 @@ struct Ruleset {
 
 // Builds the ruleset. Paths that do not exist are skipped; any other failure
 // throws Error naming the path.
+// deny_tcp: also refuse every TCP bind and connect (ABI 4+).
 Ruleset make_ruleset(const std::vector<boost::filesystem::path>& read_only,
-                     const std::vector<boost::filesystem::path>& read_write);
+                     const std::vector<boost::filesystem::path>& read_write, bool deny_tcp);
 
 // Enforces the ruleset on the calling thread (which must have no_new_privs set).
 // Async-signal-safe; returns 0 or errno.

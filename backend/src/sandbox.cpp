@@ -16,7 +16,7 @@ Sandbox::Sandbox(const SandboxPolicy& policy)
     // The child reopens /dev/null for its standard input before exec.
     auto read_write = policy.read_write;
     read_write.emplace_back("/dev/null");
-    landlock::Ruleset rules = landlock::make_ruleset(policy.read_only, read_write);
+    landlock::Ruleset rules = landlock::make_ruleset(policy.read_only, read_write, !policy.network);
     abi_ = rules.abi;
     ruleset_ = std::move(rules.fd);
     warning_ = std::move(rules.warning);

@@ -4,6 +4,7 @@
 #include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
 #include "qcow2_image.hpp"
+#include "storage_sandbox.hpp"
 #include "unix_socket.hpp"
 
 #include <boost/filesystem/operations.hpp>
@@ -171,6 +172,9 @@ StorageDaemon::StorageDaemon(const std::vector<DiskSpec>& disks, const fs::path&
         throw_errno(fmt::format("cannot create {}", stderr_file_.string()));
     opts.fds.emplace_back(log.get(), 1);
     opts.fds.emplace_back(log.get(), 2);
+    // The daemon parses the images' formats (qcow2, vmdk...): untrusted input too.
+    const Sandbox sandbox(storage_sandbox_policy(disks, session_dir));
+    opts.sandbox = &sandbox;
     process_ = Process(opts);
     // Our copies of the listening sockets close here: if the daemon dies, UML's
     // pending connections fail instead of waiting for an accept that never comes.
