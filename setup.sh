@@ -12,6 +12,8 @@ cd "$(dirname "$0")"
 #   supermin                 builds the appliance root from libguestfs's supermin.d
 #   qemu-utils               qemu-img: overlays and format probing
 #   qemu-system-common       qemu-storage-daemon: serves disks to UML as vhost-user-blk
+#   qemu-block-extra         qemu's curl and ssh block drivers: http/https/ftp/ssh drives
+#   python3                  the formats tests' small Range-capable HTTP server
 #   e2fsprogs fdisk xfsprogs dosfstools btrfs-progs
 #                            make test images (mke2fs -d, sfdisk, mkfs.*); LVM, RAID
 #                            and LUKS images are made with guestfish on guestuml itself
@@ -23,7 +25,7 @@ cd "$(dirname "$0")"
 #                            (flex, bison), timeconst (bc), the .tar.xz, our patches
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
-    qemu-utils qemu-system-common
+    qemu-utils qemu-system-common qemu-block-extra python3
     linux-source-6.1 make gcc flex bison bc xz-utils patch
     e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm
     libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
