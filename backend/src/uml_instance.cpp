@@ -119,6 +119,12 @@ void UmlInstance::Impl::start()
             cmd.block_sockets.push_back(d.socket);
     cmd.console_socket = channel.console_socket;
     cmd.extra_args = config.kernel_args;
+    // Debian's UML kernel has hostfs built in: its root is an empty directory
+    // (and Landlock forbids the rest of the host anyway).
+    const fs::path hostfs_root = uml_dir / "hostfs";
+    fs::create_directory(hostfs_root);
+    fs::permissions(hostfs_root, fs::owner_read | fs::owner_exe);
+    cmd.extra_args.push_back("hostfs=" + hostfs_root.string());
 
     auto [console_read, console_write] = make_pipe();
     SpawnOptions opts;
