@@ -5,6 +5,7 @@
 // image unchanged; and every tenth time, a normal session still works.
 #include "guestfish_run.hpp"
 #include "host_watch.hpp"
+#include "test_images.hpp"
 
 #include "guestuml/run_command.hpp"
 #include "guestuml/temp_dir.hpp"
@@ -62,7 +63,7 @@ Images make_images(const fs::path& dir)
     run_command_checked({"mke2fs", "-q", "-F", "-t", "ext4", "-d", content.string(), im.readonly.string()});
     run_command_checked({"truncate", "-s", "64M", im.scratch.string()});
     run_command_checked({"sh", "-c", fmt::format("head -c 64M /dev/urandom > '{}'", im.upload.string())});
-    im.readonly_sum = sha256(im.readonly);
+    im.readonly_sum = test::sha256_file(im.readonly);
     return im;
 }
 
@@ -197,7 +198,7 @@ TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, 
                 ours.push_back(f);
         INFO("left files: " << join(ours));
         CHECK(ours.empty());
-        REQUIRE(sha256(im.readonly) == im.readonly_sum);
+        REQUIRE(test::sha256_file(im.readonly) == im.readonly_sum);
         if (left.empty() && ours.empty())
             ++survived;
 

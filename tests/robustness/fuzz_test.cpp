@@ -5,6 +5,7 @@
 // every image must be unchanged (they are opened read-only), nothing may be left.
 #include "guestfish_run.hpp"
 #include "host_watch.hpp"
+#include "test_images.hpp"
 
 #include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
@@ -178,7 +179,7 @@ TEST_CASE("200 fuzzed images: a result or a clear error each, no hang, no change
         const Base& base = bases[i % bases.size()];
         images.push_back(work.path() / fmt::format("fuzz{:03}-{}.img", i, base.kind));
         descriptions.push_back(base.kind + ": " + mutate(base, images.back(), random));
-        sums.push_back(sha256(images.back()));
+        sums.push_back(test::sha256_file(images.back()));
     }
 
     unsigned results = 0, errors = 0, batch_errors = 0;
@@ -208,7 +209,7 @@ TEST_CASE("200 fuzzed images: a result or a clear error each, no hang, no change
     }
     for (unsigned i = 0; i < count; ++i) {
         INFO(images[i].string());
-        CHECK(sha256(images[i]) == sums[i]);
+        CHECK(test::sha256_file(images[i]) == sums[i]);
     }
     CHECK(results + errors == count);
     WARN(fmt::format("{} fuzzed images (seed {:#x}): {} inspected to a result, {} clear errors, {} batches "

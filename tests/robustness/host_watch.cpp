@@ -1,7 +1,5 @@
 #include "host_watch.hpp"
 
-#include "guestuml/run_command.hpp"
-
 #include <boost/filesystem/operations.hpp>
 #include <fstream>
 #include <thread>
@@ -65,12 +63,6 @@ std::vector<std::string> wait_for_no_process(const std::string& text, std::chron
         left = processes_mentioning(text);
     }
     return left;
-}
-
-std::string sha256(const fs::path& file)
-{
-    const std::string out = run_command_checked({"sha256sum", file.string()});
-    return out.substr(0, out.find(' '));
 }
 
 std::string join(const std::vector<std::string>& items)

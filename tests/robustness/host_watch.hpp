@@ -21,9 +21,6 @@ std::vector<std::string> memory_dirs();
 // Polls until processes_mentioning(text) is empty or limit passes; returns what is left.
 std::vector<std::string> wait_for_no_process(const std::string& text, std::chrono::seconds limit);
 
-// Hex sha256 of a file.
-std::string sha256(const boost::filesystem::path& file);
-
 // "a, b, c" for failure messages.
 std::string join(const std::vector<std::string>& items);
 

@@ -3,6 +3,7 @@
 // and leave nothing behind.
 #include "guestfish_run.hpp"
 #include "host_watch.hpp"
+#include "test_images.hpp"
 
 #include "guestuml/run_command.hpp"
 #include "guestuml/temp_dir.hpp"
@@ -72,7 +73,7 @@ TEST_CASE("2x cores concurrent sessions, on distinct images and on one read-only
     std::vector<unsigned> ids;
     for (unsigned i = 0; i < sessions; ++i) {
         distinct.push_back(make_image(work.path(), i));
-        sums.push_back(sha256(distinct.back()));
+        sums.push_back(test::sha256_file(distinct.back()));
         ids.push_back(i);
     }
 
@@ -81,7 +82,7 @@ TEST_CASE("2x cores concurrent sessions, on distinct images and on one read-only
                      "shared");
 
     for (unsigned i = 0; i < sessions; ++i)
-        CHECK(sha256(distinct[i]) == sums[i]);
+        CHECK(test::sha256_file(distinct[i]) == sums[i]);
     WARN(fmt::format("{} concurrent sessions on distinct images and {} on one image all succeeded", sessions,
                      sessions));
 }
