@@ -74,7 +74,8 @@ std::string same_on_both(const std::string& command, const std::string& stdin_te
     return uml.out;
 }
 
-// One guestfish session exercising every kind of storage on the four disks. It
+// One guestfish session exercising every kind of storage on the four disks
+// (inspection is virt-inspector's case below: it reports the same facts). It
 // is read from standard input with --keys-from-stdin: the LUKS key is the line
 // after cryptsetup-open (guestfish's -f would make the script its stdin too).
 std::string storage_script()
@@ -119,33 +120,13 @@ cryptsetup-open /dev/sdd2 lukstest readonly:true
 {0}
 list-dm-devices
 vfs-label /dev/mapper/lukstest
-echo == inspection
-inspect-os
-inspect-get-distro /dev/sda1
-inspect-get-product-name /dev/sda1
-inspect-get-major-version /dev/sda1
-inspect-get-minor-version /dev/sda1
-inspect-get-hostname /dev/sda1
-inspect-get-arch /dev/sda1
-inspect-get-package-format /dev/sda1
-inspect-get-mountpoints /dev/sda1
-inspect-get-filesystems /dev/sda1
-inspect-get-distro /dev/sdb2
-inspect-get-product-name /dev/sdb2
-inspect-get-major-version /dev/sdb2
-inspect-get-hostname /dev/sdb2
-inspect-get-mountpoints /dev/sdb2
-inspect-get-filesystems /dev/sdb2
-inspect-get-distro /dev/mapper/lukstest
-inspect-get-hostname /dev/mapper/lukstest
-inspect-get-mountpoints /dev/mapper/lukstest
 )",
                        luks_key);
 }
 
 } // namespace
 
-TEST_CASE("guestfish: disks, partitions, LVM, RAID1, btrfs, vfat, swap, LUKS, inspection", "[compare]")
+TEST_CASE("guestfish: disks, partitions, LVM, RAID1, btrfs, vfat, swap, LUKS", "[compare]")
 {
     const std::string out =
         same_on_both(fmt::format("guestfish --ro --keys-from-stdin{}", images.add_options()), storage_script());
@@ -153,9 +134,7 @@ TEST_CASE("guestfish: disks, partitions, LVM, RAID1, btrfs, vfat, swap, LUKS, in
     CHECK_THAT(out, Catch::Contains("/dev/vgtest/logs"));
     CHECK_THAT(out, Catch::Contains("btrfs subvolume home"));
     CHECK_THAT(out, Catch::Contains("/dev/md127"));
-    CHECK_THAT(out, Catch::Contains("debian-test"));
-    CHECK_THAT(out, Catch::Contains("fedora-test"));
-    CHECK_THAT(out, Catch::Contains("luks-test"));
+    CHECK_THAT(out, Catch::Contains("luks-root"));
     std::string changed;
     CHECK(images_unchanged(images, &changed));
     INFO(changed);
@@ -170,6 +149,7 @@ TEST_CASE("virt-inspector: a Debian-like, a Fedora-like and an Ubuntu-like root 
     CHECK_THAT(xml, Catch::Contains("<distro>fedora</distro>"));
     CHECK_THAT(xml, Catch::Contains("<hostname>debian-test</hostname>"));
     CHECK_THAT(xml, Catch::Contains("<name>coreutils</name>"));
+    CHECK_THAT(xml, Catch::Contains("<name>fedora-release</name>"));
     CHECK_THAT(xml, Catch::Contains("<mountpoint dev=\"/dev/sda1\">/</mountpoint>"));
     CHECK_THAT(xml, Catch::Contains("<hostname>luks-test</hostname>"));
     CHECK(images_unchanged(images, nullptr));
@@ -181,7 +161,19 @@ TEST_CASE("virt-ls -lR, virt-df, virt-filesystems --all --long", "[compare]")
     CHECK_THAT(ls, Catch::Contains("os-release"));
     const std::string df = same_on_both("virt-df" + images.add_options(), {}, without_btrfs_volume_rows);
     CHECK_THAT(df, Catch::Contains("/dev/vgtest/data"));
-    const std::string fss = same_on_both("virt-filesystems --all --long" + images.add_options());
+    // virt-filesystems --long parses every name list_filesystems gave. With the
+    // btrfs volume-name bug above and several disks, QEMU's wrong name is often
+    // another disk's non-btrfs partition and QEMU's run dies ("expecting a btrfs
+    // volume"). Alone, the Fedora disk is sda in QEMU's guest too, so QEMU's
+    // name is right and the reference works; the other three disks hold no btrfs.
+    const std::string fedora_fss =
+        same_on_both(fmt::format("virt-filesystems --all --long -a {}", shell_quote(images.fedora.string())));
+    CHECK_THAT(fedora_fss, Catch::Contains("fedora-home"));
+    const std::string fss = same_on_both(fmt::format("virt-filesystems --all --long -a {} -a {} -a {}",
+                                                     shell_quote(images.debian.string()),
+                                                     shell_quote(images.storage_a.string()),
+                                                     shell_quote(images.storage_b.string())));
     CHECK_THAT(fss, Catch::Contains("/dev/md127"));
+    CHECK_THAT(fss, Catch::Contains("/dev/vgtest/logs"));
     CHECK(images_unchanged(images, nullptr));
 }

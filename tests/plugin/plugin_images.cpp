@@ -60,13 +60,17 @@ void debian_root(const fs::path& root)
 }
 
 // A real rpm database (sqlite, as Fedora has) holding one package, written by
-// the host's rpmbuild and rpm. An empty /var/lib/rpm is not enough: guestfsd's
-// internal_list_rpm_applications fails ("rpmtsInitIterator") on both QEMU and
-// guestuml, and virt-inspector with it. The database is switched from WAL to a
+// the host's rpmbuild and rpm, and the guest's own rpm configuration: guestfsd
+// reads rpm's rpmrc and macros inside a chroot of the guest, so without them no
+// database path is set and internal_list_rpm_applications fails
+// ("rpmtsInitIterator") on QEMU and guestuml alike, as it would for a real
+// Fedora missing /usr/lib/rpm. The database is switched from WAL to a
 // rollback journal so that SQLite can read it from a read-only mount with no
 // -wal/-shm files beside it.
 void rpm_database(const fs::path& root, const fs::path& work)
 {
+    write(root / "usr/lib/rpm/rpmrc", "");
+    write(root / "usr/lib/rpm/macros", "%_dbpath /var/lib/rpm\n%_db_backend sqlite\n");
     const fs::path spec = work / "fedora-release.spec";
     write(spec, "Name: fedora-release\nVersion: 39\nRelease: 1\nSummary: Fedora release files (guestuml tests)\n"
                 "License: MIT\nBuildArch: noarch\n%description\nguestuml test package.\n%files\n");
