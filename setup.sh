@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything guestuml needs on Debian 12, builds it, installs it under
-# /usr/local and builds the UML appliance. Run as root (or with sudo available).
+# /usr/local and builds the UML appliance: the first time, that includes
+# guestuml's minimal UML kernel (20-40 min on 2 cores, then cached). Run as root
+# (or with sudo available).
 #
 # usage: ./setup.sh            (build directory: ./build)
 set -euo pipefail

@@ -46,7 +46,7 @@ struct ApplianceInputs {
 // $GUESTUML_APPLIANCE_KERNEL ("minimal" or "debian"), else the default
 // (default_kernel_choice). Throws Error for any other value.
 KernelChoice kernel_choice();
-inline constexpr KernelChoice default_kernel_choice = KernelChoice::debian;
+inline constexpr KernelChoice default_kernel_choice = KernelChoice::minimal;
 std::string_view kernel_choice_name(KernelChoice choice);
 
 // The defaults: the chosen kernel (kernel_choice(); $GUESTUML_KERNEL and
