@@ -55,10 +55,14 @@ struct Requirement {
     const char* package;
     const char* file;
     const char* why;
+    bool program = true;   // file must be executable, not only readable
 };
 
 constexpr Requirement requirements[] = {
     {"user-mode-linux", "/usr/bin/linux.uml", "the UML kernel"},
+    {"linux-source-6.1", "/usr/src/linux-source-6.1.tar.xz", "the sources of guestuml's default (minimal) kernel",
+     false},
+    {"gcc", "/usr/bin/gcc", "compiles that kernel"},
     {"libguestfs0", nullptr, "libguestfs"},
     {"supermin", "/usr/bin/supermin", "builds the appliance"},
     {"qemu-utils", "/usr/bin/qemu-img", "image formats and overlays"},
@@ -140,7 +144,7 @@ std::vector<CheckResult> check_packages()
         r.fix = fmt::format("apt-get install {}", req.package);
         const auto query = run_command({"dpkg-query", "-W", "-f=${db:Status-Status} ${Version}", req.package});
         const bool installed = query.succeeded() && query.out.starts_with("installed ");
-        const bool file_present = !req.file || ::access(req.file, X_OK) == 0;
+        const bool file_present = !req.file || ::access(req.file, req.program ? X_OK : R_OK) == 0;
         if (installed && file_present) {
             r.ok = true;
             r.detail = fmt::format("version {}", query.out.substr(10));
