@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything guestuml needs on Debian 12, builds it, installs it under
 # /usr/local and builds the UML appliance: the first time, that includes
-# guestuml's minimal UML kernel (20-40 min on 2 cores, then cached). Run as root
+# guestuml's minimal UML kernel (15-30 min on 2 cores, then cached). Run as root
 # (or with sudo available).
 #
 # usage: ./setup.sh            (build directory: ./build)
@@ -21,14 +21,14 @@ cd "$(dirname "$0")"
 #                            and LUKS images are made with guestfish on guestuml itself
 #   rpm                      rpmbuild and rpm write the Fedora-like test image's rpm database
 #   libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config   the build
-#   linux-source-6.1         the sources of guestuml's minimal UML kernel (appliance/kernel/)
+#   linux-source-6.12        the sources of guestuml's minimal UML kernel (appliance/kernel/)
 #   make gcc flex bison bc xz-utils patch
 #                            what building that kernel needs: kbuild, the Kconfig parser
 #                            (flex, bison), timeconst (bc), the .tar.xz, our patches
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
     qemu-utils qemu-system-common qemu-block-extra python3
-    linux-source-6.1 make gcc flex bison bc xz-utils patch
+    linux-source-6.12 make gcc flex bison bc xz-utils patch
     e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm
     libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
 )

@@ -19,7 +19,7 @@ constexpr const char* usage =
     "  clean   remove every cached appliance (built kernels are kept)\n"
     "\n"
     "--kernel picks the UML kernel: 'minimal' (the default) is guestuml's own,\n"
-    "built once from /usr/src/linux-source-6.1.tar.xz (20-40 min on 2 cores);\n"
+    "built once from /usr/src/linux-source-6.12.tar.xz (15-30 min on 2 cores);\n"
     "'debian' is Debian's /usr/bin/linux.uml. Other commands follow\n"
     "$GUESTUML_APPLIANCE_KERNEL.\n"
     "\n"

@@ -60,7 +60,7 @@ struct Requirement {
 
 constexpr Requirement requirements[] = {
     {"user-mode-linux", "/usr/bin/linux.uml", "the UML kernel"},
-    {"linux-source-6.1", "/usr/src/linux-source-6.1.tar.xz", "the sources of guestuml's default (minimal) kernel",
+    {"linux-source-6.12", "/usr/src/linux-source-6.12.tar.xz", "the sources of guestuml's default (minimal) kernel",
      false},
     {"gcc", "/usr/bin/gcc", "compiles that kernel"},
     {"libguestfs0", nullptr, "libguestfs"},

@@ -82,7 +82,7 @@ done <"$here/guestuml.config"
 [ $missing = 0 ] || fail "the configuration lost symbols (dependencies missing?)"
 
 # Compiling: one progress line per 100 objects, the rest goes to the log.
-say "compiling with $jobs jobs (about 1500 objects; an hour on 2 busy cores)"
+say "compiling with $jobs jobs (about 1500 objects; 15 minutes on 2 idle cores, much longer on busy ones)"
 set +e
 count_objects() {
     local n=0 line

@@ -68,7 +68,7 @@ struct FakeKernelDir {
     fs::path kernel_dir = dir.path() / "kernel";
     fs::path cache = dir.path() / "cache";
     fs::path runs = dir.path() / "runs.log";
-    MinimalKernelSpec spec{dir.path() / "linux-source-6.1.tar.xz", kernel_dir};
+    MinimalKernelSpec spec{dir.path() / "linux-source-6.12.tar.xz", kernel_dir};
 
     explicit FakeKernelDir(const std::string& exit_status = "0")
     {
@@ -138,7 +138,7 @@ TEST_CASE("a failed kernel build is an error and leaves nothing behind")
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(std::string(e.what()).find("build-kernel.sh") != std::string::npos);
-        CHECK(std::string(e.what()).find("linux-source-6.1.tar.xz") != std::string::npos);
+        CHECK(std::string(e.what()).find("linux-source-6.12.tar.xz") != std::string::npos);
     }
     for (fs::directory_iterator it(fake.cache), end; it != end; ++it)
         CHECK(it->path().filename().string().rfind("kernel-", 0) != 0);
@@ -153,7 +153,7 @@ TEST_CASE("a missing kernel source says which package to install")
         ensure_minimal_kernel(fake.spec);
         FAIL("no error");
     } catch (const Error& e) {
-        CHECK(std::string(e.what()).find("apt-get install linux-source-6.1") != std::string::npos);
+        CHECK(std::string(e.what()).find("apt-get install linux-source-6.12") != std::string::npos);
     }
     CHECK(fake.run_count() == 0);
 }
@@ -175,7 +175,7 @@ TEST_CASE("the kernel choice comes from GUESTUML_APPLIANCE_KERNEL")
         const ScopedEnv modules("GUESTUML_MODULES", nullptr);
         const ApplianceInputs inputs = default_appliance_inputs();
         REQUIRE(inputs.minimal_kernel);
-        CHECK(inputs.minimal_kernel->source_tarball == "/usr/src/linux-source-6.1.tar.xz");
+        CHECK(inputs.minimal_kernel->source_tarball == "/usr/src/linux-source-6.12.tar.xz");
         CHECK(fs::is_regular_file(inputs.minimal_kernel->kernel_dir / "guestuml.config"));
         CHECK(inputs.kernel.empty());
     }

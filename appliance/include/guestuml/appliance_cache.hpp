@@ -23,7 +23,7 @@ using ProgressFn = std::function<void(std::string_view message)>;
 // guestuml's own minimal UML kernel, built from a Debian linux-source tarball
 // with the configuration and patches in appliance/kernel/ (see docs/kernel.md).
 struct MinimalKernelSpec {
-    boost::filesystem::path source_tarball;   // e.g. /usr/src/linux-source-6.1.tar.xz
+    boost::filesystem::path source_tarball;   // e.g. /usr/src/linux-source-6.12.tar.xz
     boost::filesystem::path kernel_dir;       // build-kernel.sh, guestuml.config, patches
 };
 
