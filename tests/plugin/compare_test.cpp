@@ -177,3 +177,22 @@ TEST_CASE("virt-ls -lR, virt-df, virt-filesystems --all --long", "[compare]")
     CHECK_THAT(fss, Catch::Contains("/dev/vgtest/logs"));
     CHECK(images_unchanged(images, nullptr));
 }
+
+TEST_CASE("virt-cat, virt-tar-out, virt-copy-out, virt-log: the same bytes", "[compare]")
+{
+    const std::string debian = shell_quote(images.debian.string());
+    const std::string cat = same_on_both(fmt::format("virt-cat -a {} /home/user/hello.txt /etc/hostname", debian));
+    CHECK(cat == "hello from debian-test\ndebian-test\n");
+    // Owners, modes, sizes and times of every entry, not only the names.
+    const std::string tar = same_on_both(fmt::format("virt-tar-out -a {} /home - | tar -tvf -", debian));
+    CHECK_THAT(tar, Catch::Contains("./user/hello.txt"));
+    // Each side copies into a directory of its own; the checksums must agree.
+    const std::string copied = same_on_both(fmt::format(
+        "d=$(mktemp -d) && virt-copy-out -a {} /etc/os-release /home \"$d\" && cd \"$d\" && "
+        "find . -type f | sort | xargs sha256sum && cd / && rm -rf \"$d\"",
+        shell_quote(images.fedora.string())));
+    CHECK_THAT(copied, Catch::Contains("./home/readme.txt"));
+    const std::string log = same_on_both(fmt::format("virt-log -a {}", debian));
+    CHECK_THAT(log, Catch::Contains("guestuml test log line"));
+    CHECK(images_unchanged(images, nullptr));
+}
