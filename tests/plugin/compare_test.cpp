@@ -5,6 +5,7 @@
 
 #include "guestuml/temp_dir.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <future>
@@ -29,6 +30,39 @@ std::string without_btrfs_guest_names(const std::string& text)
 {
     static const std::regex guest_name(R"(btrfsvol:/dev/[a-z]+[0-9]+/)");
     return std::regex_replace(text, guest_name, "btrfsvol:/dev/GUEST-NAME/");
+}
+
+// virt-inspector describes each filesystem by asking for its type, label and
+// UUID under the same wrong name: where QEMU's name points at the wrong
+// partition (it depends on probe order) those come back empty. Only the name
+// of such an entry is compared.
+std::string without_btrfs_volume_details(const std::string& xml)
+{
+    static const std::regex entry(R"re(<filesystem dev="(btrfsvol:[^"]*)">[\s\S]*?</filesystem>)re");
+    return std::regex_replace(without_btrfs_guest_names(xml), entry, R"(<filesystem dev="$1"/>)");
+}
+
+// The members of an MD array are listed in the order the guest kernel added
+// them, which on QEMU follows its random SCSI probe order: "/dev/sdb2,/dev/sdc1"
+// in one run, "/dev/sdc1,/dev/sdb2" in the next. Lists are compared sorted.
+std::string with_sorted_device_lists(const std::string& text)
+{
+    static const std::regex list(R"(/dev/[a-z0-9]+(,/dev/[a-z0-9]+)+)");
+    std::string out;
+    auto begin = std::sregex_iterator(text.begin(), text.end(), list);
+    size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+        out += text.substr(last, it->position() - last);
+        std::vector<std::string> devices;
+        std::istringstream items(it->str());
+        for (std::string d; std::getline(items, d, ',');)
+            devices.push_back(d);
+        std::sort(devices.begin(), devices.end());
+        for (size_t i = 0; i < devices.size(); ++i)
+            out += (i ? "," : "") + devices[i];
+        last = it->position() + it->length();
+    }
+    return without_btrfs_guest_names(out + text.substr(last));
 }
 
 // virt-df mounts every filesystem list_filesystems gives and silently skips
@@ -144,7 +178,8 @@ TEST_CASE("virt-inspector: a Debian-like, a Fedora-like and an Ubuntu-like root 
 {
     // storage-b is the fourth disk: its LUKS partition is /dev/sdd2.
     const std::string xml = same_on_both(
-        fmt::format("virt-inspector{} --key /dev/sdd2:key:{}", images.add_options(), shell_quote(luks_key)));
+        fmt::format("virt-inspector{} --key /dev/sdd2:key:{}", images.add_options(), shell_quote(luks_key)), {},
+        without_btrfs_volume_details);
     CHECK_THAT(xml, Catch::Contains("<distro>debian</distro>"));
     CHECK_THAT(xml, Catch::Contains("<distro>fedora</distro>"));
     CHECK_THAT(xml, Catch::Contains("<hostname>debian-test</hostname>"));
@@ -172,7 +207,8 @@ TEST_CASE("virt-ls -lR, virt-df, virt-filesystems --all --long", "[compare]")
     const std::string fss = same_on_both(fmt::format("virt-filesystems --all --long -a {} -a {} -a {}",
                                                      shell_quote(images.debian.string()),
                                                      shell_quote(images.storage_a.string()),
-                                                     shell_quote(images.storage_b.string())));
+                                                     shell_quote(images.storage_b.string())),
+                                         {}, with_sorted_device_lists);
     CHECK_THAT(fss, Catch::Contains("/dev/md127"));
     CHECK_THAT(fss, Catch::Contains("/dev/vgtest/logs"));
     CHECK(images_unchanged(images, nullptr));
