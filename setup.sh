@@ -16,6 +16,9 @@ cd "$(dirname "$0")"
 #   qemu-system-common       qemu-storage-daemon: serves disks to UML as vhost-user-blk
 #   qemu-block-extra         qemu's curl and ssh block drivers: http/https/ftp/ssh drives
 #   python3                  the formats tests' small Range-capable HTTP server
+#   openssl                  the formats tests' private CA and https server certificate
+#   openssh-server openssh-client
+#                            the formats tests' sshd on loopback and ssh-keygen (ssh drives)
 #   e2fsprogs fdisk xfsprogs dosfstools btrfs-progs
 #                            make test images (mke2fs -d, sfdisk, mkfs.*); LVM, RAID
 #                            and LUKS images are made with guestfish on guestuml itself
@@ -28,6 +31,7 @@ cd "$(dirname "$0")"
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
     qemu-utils qemu-system-common qemu-block-extra python3
+    openssl openssh-server openssh-client
     linux-source-6.12 make gcc flex bison bc xz-utils patch
     e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm
     libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config

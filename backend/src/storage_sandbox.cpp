@@ -4,6 +4,9 @@
 
 #include <boost/filesystem/operations.hpp>
 #include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
+#include <vector>
 
 namespace fs = boost::filesystem;
 
@@ -33,6 +36,17 @@ BackingChain backing_chain(const fs::path& image)
         chain.files.push_back(current);
     }
     return chain;
+}
+
+// The home directory of the passwd entry of this process's user; empty if none.
+fs::path passwd_home()
+{
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found || !found->pw_dir)
+        return {};
+    return found->pw_dir;
 }
 
 } // namespace
@@ -65,8 +79,11 @@ SandboxPolicy storage_sandbox_policy(const std::vector<DiskSpec>& disks, const f
                               "/etc/gai.conf", "/etc/services", "/etc/protocols", "/etc/passwd", "/etc/ssl",
                               "/etc/ssh", "/usr/share/ca-certificates", "/run/systemd/resolve"})
             policy.read_only.emplace_back(p);
+        // libssh finds ~/.ssh through the passwd entry, OpenSSH-style tools through $HOME.
         if (const char* home = std::getenv("HOME"))
             policy.read_only.push_back(fs::path(home) / ".ssh");
+        if (const auto home = passwd_home(); !home.empty())
+            policy.read_only.push_back(home / ".ssh");
     }
     return policy;
 }

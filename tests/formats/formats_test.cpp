@@ -4,9 +4,13 @@
 // sockets. One appliance per group.
 #define CATCH_CONFIG_MAIN
 #include "os_images.hpp"
+#include "private_trust.hpp"
+#include "process_tree.hpp"
+#include "secure_servers.hpp"
 #include "servers.hpp"
 #include "test_images.hpp"
 
+#include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
 #include "guestuml/temp_dir.hpp"
 
@@ -16,8 +20,13 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <guestfs.h>
+#include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 #include <memory>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace fs = boost::filesystem;
 using guestuml::test::run_checked;
@@ -95,9 +104,11 @@ struct Drive {
     std::string format;        // empty: probed
     std::string protocol;      // empty: a local file
     std::string server;        // "tcp:127.0.0.1:N", "unix:/path"
+    std::string user;          // ssh: the remote user
 };
 
-void add(guestfs_h* g, const Drive& d, bool readonly)
+// guestfs_add_drive_opts for one drive: 0 or -1, as libguestfs returns.
+int try_add(guestfs_h* g, const Drive& d, bool readonly)
 {
     struct guestfs_add_drive_opts_argv args{};
     args.bitmask = GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK;
@@ -112,8 +123,17 @@ void add(guestfs_h* g, const Drive& d, bool readonly)
         args.protocol = d.protocol.c_str();
         args.server = const_cast<char**>(servers);
     }
+    if (!d.user.empty()) {
+        args.bitmask |= GUESTFS_ADD_DRIVE_OPTS_USERNAME_BITMASK;
+        args.username = d.user.c_str();
+    }
+    return guestfs_add_drive_opts_argv(g, d.file.c_str(), &args);
+}
+
+void add(guestfs_h* g, const Drive& d, bool readonly)
+{
     INFO(d.label);
-    REQUIRE(guestfs_add_drive_opts_argv(g, d.file.c_str(), &args) == 0);
+    REQUIRE(try_add(g, d, readonly) == 0);
 }
 
 // The test image set, made once per process.
@@ -318,6 +338,21 @@ std::string failed_launch_argv(const Drive& d, bool readonly, double* seconds)
     return messages.text;
 }
 
+// Adds and launches one drive that must fail at either step: for a read-only
+// remote drive, libguestfs's own qemu-img opens the source in add_drive, to
+// make its overlay. Returns libguestfs's messages, guestuml-qemu's among them.
+std::string failed_session(const Drive& d, bool readonly, double* seconds)
+{
+    Messages messages;
+    Handle g = new_handle(&messages);
+    const auto start = std::chrono::steady_clock::now();
+    const bool failed = try_add(g.get(), d, readonly) == -1 || guestfs_launch(g.get()) == -1;
+    CHECK(failed);
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    messages.text += guestfs_last_error(g.get()) ? guestfs_last_error(g.get()) : "";
+    return messages.text;
+}
+
 // No qemu-storage-daemon or UML left that names a file of this test.
 bool nothing_left(const fs::path& dir)
 {
@@ -376,4 +411,135 @@ TEST_CASE("broken images, unserved protocols and silent servers fail clearly, in
     }
     CHECK(nothing_left(e));
     ::unsetenv("GUESTUML_DISK_OPEN_TIMEOUT");
+}
+
+namespace {
+
+void append_text(const fs::path& file, const std::string& text)
+{
+    std::ofstream out(file.string(), std::ios::app);
+    out << text;
+    REQUIRE(out.flush());
+}
+
+// No process left that names this test's directory or the https server's
+// address, but the test's own servers (and sshd's per-connection children).
+bool only_servers_left(const fs::path& dir, unsigned https_port, std::initializer_list<pid_t> servers)
+{
+    std::set<pid_t> ours(servers);
+    for (const pid_t server : servers)
+        for (const pid_t child : guestuml::test::descendants(server))
+            ours.insert(child);
+    bool clean = true;
+    for (const std::string& pattern : {dir.string(), fmt::format("127.0.0.1:{}", https_port)}) {
+        std::istringstream pids(guestuml::run_command({"pgrep", "-f", pattern}).out);
+        for (pid_t pid; pids >> pid;)
+            if (!ours.count(pid) && pid != ::getpid()) {
+                UNSCOPED_INFO("left behind: pid " << pid << " naming " << pattern);
+                clean = false;
+            }
+    }
+    return clean;
+}
+
+} // namespace
+
+// Runs in a process of its own (ctest's formats_encrypted): it moves the test
+// into a private mount namespace where the host trusts the test's CA and keys.
+TEST_CASE("https and ssh drives from live servers on loopback: refused until trusted, then the same bytes",
+          "[formats][encrypted]")
+{
+    try {
+        enter_private_mount_namespace();
+    } catch (const guestuml::Error& e) {
+        FAIL(e.what());
+    }
+    Images& im = images();
+    const auto d = im.dir.path() / "encrypted";
+    const auto www = d / "www";
+    fs::create_directories(www);
+    fs::copy_file(im.raw, www / "disk.img", fs::copy_options::overwrite_existing);
+    fs::copy_file(im.dir.path() / "plain.qcow2", www / "disk.qcow2", fs::copy_options::overwrite_existing);
+    const fs::path ssh_rw = d / "ssh-rw.img";
+    fs::copy_file(im.raw, ssh_rw, fs::copy_options::overwrite_existing);
+
+    const TestTls tls = make_test_tls(d / "tls");
+    const unsigned https_port = free_port();
+    const Server https({"python3", RANGE_HTTP_SERVER, std::to_string(https_port), www.string(),
+                        tls.server_cert.string(), tls.server_key.string()},
+                       https_port);
+    const fs::path client = d / "client-ssh";
+    make_ssh_key(client);
+    const SshServer sshd(d / "sshd", client / "id_ed25519.pub");
+    append_text(client / "known_hosts", "");
+    const BindMount ssh_dir(client, user_ssh_dir());
+    const std::string user = ::getpwuid(::geteuid())->pw_name;
+    const std::string https_server = fmt::format("tcp:127.0.0.1:{}", https_port);
+    const std::string ssh_server = fmt::format("tcp:127.0.0.1:{}", sshd.port());
+
+    const std::vector<Drive> reads = {
+        {"https raw", "/disk.img", "raw", "https", https_server},
+        {"https qcow2", "/disk.qcow2", "qcow2", "https", https_server},
+        {"ssh raw", (www / "disk.img").string(), "raw", "ssh", ssh_server, user},
+    };
+    const Drive write{"ssh raw, writable", ssh_rw.string(), "raw", "ssh", ssh_server, user};
+    const auto www_sha = std::map<std::string, std::string>{
+        {"disk.img", sha256_file(www / "disk.img")}, {"disk.qcow2", sha256_file(www / "disk.qcow2")}};
+
+    // Before the host trusts them, a certificate from an unknown CA and an
+    // unknown host key are each refused, clearly and soon.
+    double seconds = 0;
+    // The writable ssh drive reaches guestuml's storage daemon; the read-only
+    // ones stop at libguestfs's own overlay.
+    for (const Drive* drive : {&reads[0], &reads[2], &write}) {
+        const auto msg = failed_session(*drive, drive != &write, &seconds);
+        INFO(drive->label << ": " << msg);
+        CHECK_THAT(msg, Catch::Contains(drive->protocol == "https" ? "certificate" : "known_hosts",
+                                        Catch::CaseSensitive::No));
+        CHECK(seconds < 60);
+    }
+    CHECK(only_servers_left(d, https_port, {https.pid(), sshd.pid()}));
+
+    const fs::path bundle = d / "ca-bundle.crt";
+    fs::copy_file(system_ca_bundle(), bundle, fs::copy_options::overwrite_existing);
+    std::ifstream ca(tls.ca_cert.string());
+    append_text(bundle, std::string((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>()));
+    const BindMount ca_bundle(bundle, system_ca_bundle());
+    append_text(client / "known_hosts", sshd.known_hosts_line());
+
+    Handle g = new_handle();
+    for (const auto& drive : reads)
+        add(g.get(), drive, true);
+    add(g.get(), write, false);
+    REQUIRE(guestfs_launch(g.get()) == 0);
+    const auto devices = take(guestfs_list_devices(g.get()));
+    REQUIRE(devices.size() == reads.size() + 1);
+    for (size_t i = 0; i < reads.size(); ++i) {
+        INFO(reads[i].label << " as " << devices[i]);
+        CHECK(take(guestfs_checksum_device(g.get(), "sha256", devices[i].c_str())) == im.raw_sha256);
+    }
+    const auto roots = take(guestfs_inspect_os(g.get()));
+    CHECK(roots.size() == reads.size() + 1);
+    for (const auto& root : roots) {
+        INFO(root);
+        CHECK(take(guestfs_inspect_get_distro(g.get(), root.c_str())) == "debian");
+        CHECK(take(guestfs_inspect_get_hostname(g.get(), root.c_str())) == "formats1");
+    }
+    const std::string rw_part = devices.back() + "1";
+    REQUIRE(guestfs_mount(g.get(), rw_part.c_str(), "/") == 0);
+    CHECK(guestfs_write(g.get(), "/written", write.label.c_str(), write.label.size()) == 0);
+    CHECK(guestfs_umount(g.get(), "/") == 0);
+    REQUIRE(guestfs_shutdown(g.get()) == 0);
+    g.reset();
+    CHECK(sha256_file(www / "disk.img") == www_sha.at("disk.img"));
+    CHECK(sha256_file(www / "disk.qcow2") == www_sha.at("disk.qcow2"));
+    CHECK(only_servers_left(d, https_port, {https.pid(), sshd.pid()}));
+
+    // What went over ssh landed in the server's file.
+    Handle check = new_handle();
+    add(check.get(), {"ssh-written copy", ssh_rw.string(), "raw"}, true);
+    REQUIRE(guestfs_launch(check.get()) == 0);
+    REQUIRE(guestfs_mount_ro(check.get(), "/dev/sda1", "/") == 0);
+    CHECK(take(guestfs_cat(check.get(), "/written")) == write.label);
+    REQUIRE(guestfs_shutdown(check.get()) == 0);
 }

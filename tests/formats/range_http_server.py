@@ -4,10 +4,12 @@
 qemu's curl driver reads disks with Range requests, and python's own
 http.server answers them with the whole file; busybox httpd answers Range but
 its listen backlog of 9 refused qemu's parallel connections under load.
-Usage: range_http_server.py PORT DIR
+With a certificate and its key it serves HTTPS instead.
+Usage: range_http_server.py PORT DIR [CERT KEY]
 """
 import os
 import re
+import ssl
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -58,4 +60,11 @@ class Server(ThreadingHTTPServer):
 
 
 ROOT = sys.argv[2]
-Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
+if len(sys.argv) == 5:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    # The handshake then happens in each request's thread, so one slow or
+    # failing client does not stall the accept loop.
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+server.serve_forever()
