@@ -1,9 +1,15 @@
 // Stock libguestfs tools on guestuml (eval "$(guestuml env)") against the same
 // tools on libguestfs's QEMU path, same image, same run; prints medians and ratios.
 //
+// Then, for virt-inspector: the peak memory of the whole process tree (tool,
+// plugin, UML, storage daemon; or tool and QEMU), and two inspections at once
+// against one alone on the same machine.
+//
 // usage: bench_plugin [--runs N] [IMAGE]
 // Without IMAGE it makes a small Debian-like ext4 image (os-release, fstab,
 // hostname, dpkg status) so that virt-inspector has an OS to find.
+#include "tree_memory.hpp"
+
 #include "guestuml/error.hpp"
 #include "guestuml/temp_dir.hpp"
 
@@ -128,6 +134,28 @@ int main(int argc, char* argv[])
             }
             const double u = median(uml), q = median(qemu);
             fmt::print("{:<28} {:>9.2f}s {:>9.2f}s {:>7.1f}x\n", name, u, q, q / u);
+        }
+
+        const std::string& inspect = commands[1].second;
+        fmt::print("\nvirt-inspector, peak memory of the process tree (PSS, MiB)\n{:<10} {:>10}\n", "guestuml",
+                   "qemu");
+        const auto mib = [](unsigned long long bytes) { return static_cast<double>(bytes) / (1 << 20); };
+        const double uml_mib = mib(guestuml::bench::peak_tree_pss((guestuml_env + inspect).c_str()));
+        const double qemu_mib = mib(guestuml::bench::peak_tree_pss((qemu_env + inspect).c_str()));
+        fmt::print("{:>10.0f} {:>10.0f}\n", uml_mib, qemu_mib);
+
+        // Two at once on a 2-core machine: how much each waits for the other.
+        fmt::print("\nvirt-inspector, two at once against one (median of {})\n{:<10} {:>8} {:>8} {:>8}\n", runs,
+                   "backend", "one", "two", "ratio");
+        const std::string two = fmt::format("{0} & first=$!; {0}; second=$?; wait $first && [ $second = 0 ]", inspect);
+        for (const auto& [backend, env] : {std::pair{"guestuml", guestuml_env}, std::pair{"qemu", qemu_env}}) {
+            std::vector<double> alone, both;
+            for (int r = 0; r < runs; ++r) {
+                alone.push_back(timed(env + inspect));
+                both.push_back(timed(env + two));
+            }
+            const double a = median(alone), b = median(both);
+            fmt::print("{:<10} {:>7.2f}s {:>7.2f}s {:>7.2f}x\n", backend, a, b, b / a);
         }
         return 0;
     } catch (const std::exception& e) {
