@@ -3,11 +3,13 @@
 //
 // Then, for virt-inspector: the peak memory of the whole process tree (tool,
 // plugin, UML, storage daemon; or tool and QEMU), and two inspections at once
-// against one alone on the same machine.
+// against one alone on the same machine, beside the host's own fork() doing the
+// same: the floor under UML's figure.
 //
 // usage: bench_plugin [--runs N] [IMAGE]
 // Without IMAGE it makes a small Debian-like ext4 image (os-release, fstab,
 // hostname, dpkg status) so that virt-inspector has an OS to find.
+#include "fork_scaling.hpp"
 #include "tree_memory.hpp"
 
 #include "guestuml/error.hpp"
@@ -157,6 +159,9 @@ int main(int argc, char* argv[])
             const double a = median(alone), b = median(both);
             fmt::print("{:<10} {:>7.2f}s {:>7.2f}s {:>7.2f}x\n", backend, a, b, b / a);
         }
+        const auto host = guestuml::bench::measure_fork_scaling(300);
+        fmt::print("{:<10} {:>7.2f}s {:>7.2f}s {:>7.2f}x   (the host itself: 300 fork+exit+wait)\n", "host fork",
+                   host.one_seconds, host.two_seconds, host.two_seconds / host.one_seconds);
         return 0;
     } catch (const std::exception& e) {
         fmt::print(stderr, "bench_plugin: {}\n", e.what());
