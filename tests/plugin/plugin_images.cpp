@@ -121,6 +121,10 @@ void luks_root(const fs::path& root)
 // time we choose: cryptsetup's own default inside the appliance (LUKS2,
 // argon2id, calibrated to 2 s on the formatting machine) took about a minute
 // under UML and would take far longer to open under QEMU's TCG.
+// qemu-img calibrates PBKDF2 against the thread's CPU clock, which advances in
+// scheduler ticks; on an idle fast machine one calibration round can read 0 ms
+// and qemu-img gives up ("Unable to get accurate CPU usage"). A new try
+// measures again.
 void make_storage_b_layout(const PluginImages& images, const fs::path& work)
 {
     const std::string disk = shell_quote(images.storage_b.string());
@@ -128,8 +132,11 @@ void make_storage_b_layout(const PluginImages& images, const fs::path& work)
     shell(fmt::format("truncate -s 320M {0}\n"
                       "printf 'label: gpt\\nstart=2048, size=204800\\nstart=206848, size=204800\\n"
                       "start=411648, size=204800\\n' | sfdisk -q {0}\n"
-                      "qemu-img create -q -f luks --object secret,id=key0,data={2} "
-                      "-o key-secret=key0,iter-time=50 {1} 96M\n"
+                      "for try in 1 2 3 4 5; do\n"
+                      "  qemu-img create -q -f luks --object secret,id=key0,data={2} "
+                      "-o key-secret=key0,iter-time=50 {1} 96M && break\n"
+                      "  [ $try -lt 5 ] || exit 1\n"
+                      "done\n"
                       "dd if={1} of={0} bs=512 seek=206848 conv=notrunc,sparse status=none\n",
                       disk, luks, shell_quote(luks_key)));
 }
