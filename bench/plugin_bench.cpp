@@ -24,6 +24,7 @@
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
+#include <utility>
 #include <vector>
 
 namespace fs = boost::filesystem;
@@ -97,6 +98,17 @@ double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
+// Medians of `runs` timings of two scripts, run in turn so both see the same noise.
+std::pair<double, double> interleaved_medians(const std::string& a, const std::string& b, int runs)
+{
+    std::vector<double> as, bs;
+    for (int r = 0; r < runs; ++r) {
+        as.push_back(timed(a));
+        bs.push_back(timed(b));
+    }
+    return {median(as), median(bs)};
+}
+
 } // namespace
 
 int main(int argc, char* argv[])
@@ -129,12 +141,7 @@ int main(int argc, char* argv[])
         fmt::print("image: {}\nruns: {} (median)\n\n{:<28} {:>10} {:>10} {:>8}\n", image.string(), runs, "command",
                    "guestuml", "qemu", "ratio");
         for (const auto& [name, command] : commands) {
-            std::vector<double> uml, qemu;
-            for (int r = 0; r < runs; ++r) {
-                uml.push_back(timed(guestuml_env + command));
-                qemu.push_back(timed(qemu_env + command));
-            }
-            const double u = median(uml), q = median(qemu);
+            const auto [u, q] = interleaved_medians(guestuml_env + command, qemu_env + command, runs);
             fmt::print("{:<28} {:>9.2f}s {:>9.2f}s {:>7.1f}x\n", name, u, q, q / u);
         }
 
@@ -151,12 +158,7 @@ int main(int argc, char* argv[])
                    "backend", "one", "two", "ratio");
         const std::string two = fmt::format("{0} & first=$!; {0}; second=$?; wait $first && [ $second = 0 ]", inspect);
         for (const auto& [backend, env] : {std::pair{"guestuml", guestuml_env}, std::pair{"qemu", qemu_env}}) {
-            std::vector<double> alone, both;
-            for (int r = 0; r < runs; ++r) {
-                alone.push_back(timed(env + inspect));
-                both.push_back(timed(env + two));
-            }
-            const double a = median(alone), b = median(both);
+            const auto [a, b] = interleaved_medians(env + inspect, env + two, runs);
             fmt::print("{:<10} {:>7.2f}s {:>7.2f}s {:>7.2f}x\n", backend, a, b, b / a);
         }
         const auto host = guestuml::bench::measure_fork_scaling(300);

@@ -1,53 +1,21 @@
 #include "tree_memory.hpp"
 
+#include "process_tree.hpp"
+
 #include "guestuml/error.hpp"
 
 #include <algorithm>
 #include <chrono>
-#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-#include <vector>
 
 namespace guestuml::bench {
 namespace {
-
-// Parent of every process now alive, from /proc/PID/stat.
-std::multimap<pid_t, pid_t> children_by_parent()
-{
-    std::multimap<pid_t, pid_t> tree;
-    DIR* proc = ::opendir("/proc");
-    if (!proc)
-        throw_errno("opening /proc");
-    while (const dirent* entry = ::readdir(proc)) {
-        const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
-        if (pid <= 0)
-            continue;
-        std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-        std::string line;
-        if (!std::getline(stat, line))
-            continue;
-        // The command name may hold spaces and parentheses; the fields after
-        // its last ')' are " STATE PPID ...".
-        const auto close = line.rfind(')');
-        if (close == std::string::npos)
-            continue;
-        std::istringstream rest(line.substr(close + 1));
-        char state = 0;
-        pid_t parent = 0;
-        if (rest >> state >> parent)
-            tree.emplace(parent, pid);
-    }
-    ::closedir(proc);
-    return tree;
-}
 
 unsigned long long pss_bytes(pid_t pid)
 {
@@ -68,17 +36,9 @@ unsigned long long pss_bytes(pid_t pid)
 
 unsigned long long tree_pss_bytes(pid_t root)
 {
-    const auto tree = children_by_parent();
-    unsigned long long total = 0;
-    std::vector<pid_t> pending{root};
-    while (!pending.empty()) {
-        const pid_t pid = pending.back();
-        pending.pop_back();
+    unsigned long long total = pss_bytes(root);
+    for (const pid_t pid : guestuml::test::descendants(root))
         total += pss_bytes(pid);
-        const auto [first, last] = tree.equal_range(pid);
-        for (auto it = first; it != last; ++it)
-            pending.push_back(it->second);
-    }
     return total;
 }
 

@@ -22,10 +22,10 @@
 #include <guestfs.h>
 #include <fstream>
 #include <map>
-#include <set>
-#include <sstream>
 #include <memory>
 #include <pwd.h>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace fs = boost::filesystem;

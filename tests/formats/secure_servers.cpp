@@ -2,6 +2,7 @@
 
 #include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
+#include "test_images.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <fmt/format.h>
@@ -12,14 +13,6 @@ namespace fs = boost::filesystem;
 
 namespace guestuml::formats::test {
 namespace {
-
-void write_text(const fs::path& file, const std::string& text)
-{
-    std::ofstream out(file.string());
-    out << text;
-    if (!out.flush())
-        throw Error(fmt::format("cannot write {}", file.string()));
-}
 
 std::string read_text(const fs::path& file)
 {
@@ -42,7 +35,7 @@ TestTls make_test_tls(const fs::path& dir)
     run_command_checked({"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
                          "-keyout", tls.server_key.string(), "-out", p("server.csr")});
     // GnuTLS matches an IP address against subjectAltName only, never the CN.
-    write_text(dir / "server.ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    guestuml::test::write_file(dir / "server.ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
     run_command_checked({"openssl", "x509", "-req", "-in", p("server.csr"), "-CA", tls.ca_cert.string(), "-CAkey",
                          p("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", p("server.ext"), "-out",
                          tls.server_cert.string()});
@@ -70,7 +63,7 @@ SshServer::SshServer(const fs::path& dir, const fs::path& authorized_key)
         known_hosts_line_ += '\n';
     // sftp is what qemu's ssh driver speaks; PAM and strict modes would only
     // get in the way of a throwaway server run from a temporary directory.
-    write_text(dir / "sshd_config",
+    guestuml::test::write_file(dir / "sshd_config",
                fmt::format("Port {}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPidFile {}\n"
                            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
                            "PermitRootLogin prohibit-password\nUsePAM no\nStrictModes no\n"
