@@ -1,4 +1,5 @@
 #include "appliance_session.hpp"
+#include "client_leftovers.hpp"
 
 #include "guestuml/error.hpp"
 #include "guestuml/unique_fd.hpp"
@@ -91,6 +92,10 @@ std::string console_tail(const UmlInstance& instance)
 
 int run_appliance(LaunchPlan plan)
 {
+    const ClientWatch client;
+    std::vector<boost::filesystem::path> client_files{plan.channel_socket};
+    for (const auto& disk : plan.config.disks)
+        client_files.push_back(disk.path);
     std::signal(SIGPIPE, SIG_IGN);
     const UniqueFd signals = termination_signals();
     const UniqueFd channel = connect_channel(plan.channel_socket);
@@ -141,6 +146,11 @@ int run_appliance(LaunchPlan plan)
             return 1;
         }
         if (fds.size() > 2 && fds[2].revents) {
+            // The client's exit closed its end; its recovery process SIGKILLs us
+            // within a second, so its files go first, the appliance second (the
+            // backend's janitor finishes that if the SIGKILL wins).
+            if (client.gone_within(std::chrono::milliseconds(500)))
+                remove_client_leftovers(client_files);
             instance.kill();
             return 1;
         }

@@ -12,6 +12,7 @@
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/unique_fd.hpp"
 
+#include <algorithm>
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -157,8 +158,10 @@ Outcome inspect(const fs::path& work, const std::vector<fs::path>& images, const
     const auto left = wait_for_no_process(tmp.string(), 20s);
     INFO(label << " left: " << join(left));
     CHECK(left.empty());
-    for (const auto& f : files_under(tmp))
+    for (const auto& f : files_under(tmp)) {
         CHECK(f.rfind("guestuml", 0) != 0);
+        CHECK(f.rfind("libguestfs", 0) != 0);
+    }
     fs::remove_all(tmp);
     return result;
 }
@@ -172,6 +175,7 @@ TEST_CASE("200 fuzzed images: a result or a clear error each, no hang, no change
     std::mt19937_64 random(seed);
     TempDir work("guestuml-fuzz");
     const auto bases = make_bases(work.path());
+    const auto sockdirs_before = libguestfs_sockdirs();
 
     std::vector<fs::path> images;
     std::vector<std::string> sums, descriptions;
@@ -212,6 +216,12 @@ TEST_CASE("200 fuzzed images: a result or a clear error each, no hang, no change
         CHECK(test::sha256_file(images[i]) == sums[i]);
     }
     CHECK(results + errors == count);
+    std::vector<std::string> sockdirs_left;
+    for (const auto& d : libguestfs_sockdirs())
+        if (std::find(sockdirs_before.begin(), sockdirs_before.end(), d) == sockdirs_before.end())
+            sockdirs_left.push_back(d);
+    INFO("libguestfs socket directories left: " << join(sockdirs_left));
+    CHECK(sockdirs_left.empty());
     WARN(fmt::format("{} fuzzed images (seed {:#x}): {} inspected to a result, {} clear errors, {} batches "
                      "retried image by image; no hang, no image changed",
                      count, seed, results, errors, batch_errors));

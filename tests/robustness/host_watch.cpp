@@ -1,6 +1,7 @@
 #include "host_watch.hpp"
 
 #include <boost/filesystem/operations.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 #include <unistd.h>
@@ -50,6 +51,18 @@ std::vector<std::string> memory_dirs()
     boost::system::error_code ec;
     for (fs::directory_iterator it("/dev/shm", ec), end; !ec && it != end; it.increment(ec))
         if (it->path().filename().string().rfind("guestuml-memory-", 0) == 0)
+            out.push_back(it->path().string());
+    return out;
+}
+
+std::vector<std::string> libguestfs_sockdirs()
+{
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    const fs::path base = runtime && *runtime ? fs::path(runtime) : fs::path("/tmp");
+    std::vector<std::string> out;
+    boost::system::error_code ec;
+    for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().filename().string().rfind("libguestfs", 0) == 0)
             out.push_back(it->path().string());
     return out;
 }

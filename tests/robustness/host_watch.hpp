@@ -18,6 +18,11 @@ std::vector<std::string> files_under(const boost::filesystem::path& dir);
 // /dev/shm/guestuml-memory-* directories (UML's memory files) that exist now.
 std::vector<std::string> memory_dirs();
 
+// libguestfs's socket directories (libguestfsXXXXXX in $XDG_RUNTIME_DIR, else
+// /tmp) that exist now: guestfs_close() removes its own, guestuml-qemu those of
+// a client that died without closing.
+std::vector<std::string> libguestfs_sockdirs();
+
 // Polls until processes_mentioning(text) is empty or limit passes; returns what is left.
 std::vector<std::string> wait_for_no_process(const std::string& text, std::chrono::seconds limit);
 
