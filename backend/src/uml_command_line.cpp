@@ -84,6 +84,8 @@ std::vector<std::string> build_uml_argv(const UmlCommandLine& cmd)
         "ssl=null",
         cmd.console_fd >= 0 ? fmt::format("con0=null,fd:{}", cmd.console_fd) : std::string("con0=null"),
     };
+    if (cmd.loops_per_jiffy > 0)
+        argv.push_back(fmt::format("lpj={}", cmd.loops_per_jiffy));
     if (cmd.serial_channel_fd >= 0) {
         argv.push_back(fmt::format("ssl3=fd:{}", cmd.serial_channel_fd));
         argv.emplace_back("guestfs_channel=/dev/ttyS3");

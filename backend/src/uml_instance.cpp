@@ -1,5 +1,6 @@
 #include "guestuml/uml_instance.hpp"
 
+#include "delay_loop.hpp"
 #include "guest_channel.hpp"
 #include "guestuml/process.hpp"
 #include "guestuml/sandbox.hpp"
@@ -118,6 +119,7 @@ void UmlInstance::Impl::start()
         for (const auto& d : daemon->disks())
             cmd.block_sockets.push_back(d.socket);
     cmd.console_socket = channel.console_socket;
+    cmd.loops_per_jiffy = measure_loops_per_jiffy();
     cmd.extra_args = config.kernel_args;
     // Debian's UML kernel has hostfs built in: its root is an empty directory
     // (and Landlock forbids the rest of the host anyway).

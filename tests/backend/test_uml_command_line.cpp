@@ -1,6 +1,8 @@
+#include "delay_loop.hpp"
 #include "guestuml/error.hpp"
 #include "guestuml/uml_command_line.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using guestuml::build_uml_argv;
@@ -53,6 +55,29 @@ TEST_CASE("optional parts of the UML command line", "[uml_command_line]")
         CHECK(a.rfind("ssl3=", 0) != 0);
         CHECK(a.rfind("guestfs_channel=", 0) != 0);
     }
+}
+
+TEST_CASE("a preset delay loop goes on the command line as lpj=, and only when measured", "[uml_command_line]")
+{
+    UmlCommandLine cmd = sample();
+    const auto has_lpj = [](const std::vector<std::string>& argv) {
+        return std::any_of(argv.begin(), argv.end(), [](const std::string& a) { return a.rfind("lpj=", 0) == 0; });
+    };
+    CHECK_FALSE(has_lpj(build_uml_argv(cmd)));
+    cmd.loops_per_jiffy = 32604160;
+    const auto argv = build_uml_argv(cmd);
+    CHECK(std::find(argv.begin(), argv.end(), "lpj=32604160") != argv.end());
+    // Before the caller's extra arguments, so a user's own lpj= still wins.
+    CHECK(std::find(argv.begin(), argv.end(), "lpj=32604160") < std::find(argv.begin(), argv.end(), "TERM=dumb"));
+}
+
+TEST_CASE("the host measures the delay loop the UML kernel would calibrate", "[uml_command_line]")
+{
+    // Every x86-64 CPU of the last twenty years turns this loop 10^8 to 10^10
+    // times a second; UML's jiffy is 10 ms.
+    const unsigned long lpj = guestuml::measure_loops_per_jiffy();
+    CHECK(lpj > 1'000'000);
+    CHECK(lpj < 100'000'000);
 }
 
 TEST_CASE("disk sockets follow disk order, the console socket comes after them", "[uml_command_line]")

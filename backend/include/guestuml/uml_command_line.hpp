@@ -17,6 +17,7 @@ struct UmlCommandLine {
     int serial_channel_fd = -1;                // host fd for /dev/ttyS3 (-1: no serial channel)
     std::vector<boost::filesystem::path> block_sockets;   // vhost-user-blk, in disk order
     boost::filesystem::path console_socket;    // vhost-user virtio-console (empty: none)
+    unsigned long loops_per_jiffy = 0;         // lpj= preset (0: the kernel calibrates)
     std::vector<std::string> extra_args;       // appended last
 };
 
