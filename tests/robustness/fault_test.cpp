@@ -12,7 +12,6 @@
 
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
-#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -198,9 +197,8 @@ TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, 
         for (const auto& f : files_under(tmp))
             if (f.rfind("guestuml", 0) == 0 || f.rfind("libguestfs", 0) == 0)
                 ours.push_back(f);
-        for (const auto& d : libguestfs_sockdirs())
-            if (std::find(sockdirs_before.begin(), sockdirs_before.end(), d) == sockdirs_before.end())
-                ours.push_back(d);
+        for (const auto& d : added_since(sockdirs_before, libguestfs_sockdirs()))
+            ours.push_back(d);
         INFO("left files: " << join(ours));
         CHECK(ours.empty());
         REQUIRE(test::sha256_file(im.readonly) == im.readonly_sum);
@@ -217,10 +215,8 @@ TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, 
     }
     CHECK(survived == count);
     // UML's memory directories on /dev/shm are gone too.
-    std::vector<std::string> memory_left;
-    for (const auto& d : memory_dirs())
-        if (std::find(memory_before.begin(), memory_before.end(), d) == memory_before.end())
-            memory_left.push_back(d);
+    const auto memory_left = added_since(memory_before, memory_dirs());
+    INFO("memory directories left: " << join(memory_left));
     CHECK(memory_left.empty());
     WARN(fmt::format("{} faults injected, {} left nothing behind; {} normal sessions in between worked", count,
                      survived, normal_sessions));

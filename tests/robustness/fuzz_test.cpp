@@ -12,7 +12,6 @@
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/unique_fd.hpp"
 
-#include <algorithm>
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -216,10 +215,7 @@ TEST_CASE("200 fuzzed images: a result or a clear error each, no hang, no change
         CHECK(test::sha256_file(images[i]) == sums[i]);
     }
     CHECK(results + errors == count);
-    std::vector<std::string> sockdirs_left;
-    for (const auto& d : libguestfs_sockdirs())
-        if (std::find(sockdirs_before.begin(), sockdirs_before.end(), d) == sockdirs_before.end())
-            sockdirs_left.push_back(d);
+    const auto sockdirs_left = added_since(sockdirs_before, libguestfs_sockdirs());
     INFO("libguestfs socket directories left: " << join(sockdirs_left));
     CHECK(sockdirs_left.empty());
     WARN(fmt::format("{} fuzzed images (seed {:#x}): {} inspected to a result, {} clear errors, {} batches "

@@ -1,5 +1,6 @@
 #include "host_watch.hpp"
 
+#include <algorithm>
 #include <boost/filesystem/operations.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +10,20 @@
 namespace fs = boost::filesystem;
 
 namespace guestuml::robustness {
+namespace {
+
+// Full paths of dir's entries whose names start with prefix (none if dir is unreadable).
+std::vector<std::string> entries_starting_with(const fs::path& dir, const std::string& prefix)
+{
+    std::vector<std::string> out;
+    boost::system::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().filename().string().rfind(prefix, 0) == 0)
+            out.push_back(it->path().string());
+    return out;
+}
+
+} // namespace
 
 std::vector<std::string> processes_mentioning(const std::string& text)
 {
@@ -45,26 +60,21 @@ std::vector<std::string> files_under(const fs::path& dir)
     return out;
 }
 
-std::vector<std::string> memory_dirs()
-{
-    std::vector<std::string> out;
-    boost::system::error_code ec;
-    for (fs::directory_iterator it("/dev/shm", ec), end; !ec && it != end; it.increment(ec))
-        if (it->path().filename().string().rfind("guestuml-memory-", 0) == 0)
-            out.push_back(it->path().string());
-    return out;
-}
+std::vector<std::string> memory_dirs() { return entries_starting_with("/dev/shm", "guestuml-memory-"); }
 
 std::vector<std::string> libguestfs_sockdirs()
 {
     const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-    const fs::path base = runtime && *runtime ? fs::path(runtime) : fs::path("/tmp");
-    std::vector<std::string> out;
-    boost::system::error_code ec;
-    for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec))
-        if (it->path().filename().string().rfind("libguestfs", 0) == 0)
-            out.push_back(it->path().string());
-    return out;
+    return entries_starting_with(runtime && *runtime ? fs::path(runtime) : fs::path("/tmp"), "libguestfs");
+}
+
+std::vector<std::string> added_since(const std::vector<std::string>& before, const std::vector<std::string>& now)
+{
+    std::vector<std::string> added;
+    for (const auto& item : now)
+        if (std::find(before.begin(), before.end(), item) == before.end())
+            added.push_back(item);
+    return added;
 }
 
 std::vector<std::string> wait_for_no_process(const std::string& text, std::chrono::seconds limit)

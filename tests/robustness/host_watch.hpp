@@ -23,6 +23,9 @@ std::vector<std::string> memory_dirs();
 // a client that died without closing.
 std::vector<std::string> libguestfs_sockdirs();
 
+// The items of now that are not in before (what a run left, given two listings).
+std::vector<std::string> added_since(const std::vector<std::string>& before, const std::vector<std::string>& now);
+
 // Polls until processes_mentioning(text) is empty or limit passes; returns what is left.
 std::vector<std::string> wait_for_no_process(const std::string& text, std::chrono::seconds limit);
 
