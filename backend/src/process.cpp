@@ -33,6 +33,7 @@ struct ChildPlan {
     bool die_with_parent = true;
     bool new_session = false;
     const Sandbox* sandbox = nullptr;
+    int cpu = -1;
     pid_t parent = 0;
 };
 
@@ -63,6 +64,7 @@ ChildPlan make_plan(const SpawnOptions& options)
     plan.die_with_parent = options.die_with_parent;
     plan.new_session = options.new_session && !options.contain;
     plan.sandbox = options.sandbox;
+    plan.cpu = options.cpu;
     plan.parent = ::getpid();
     return plan;
 }
@@ -86,6 +88,13 @@ ChildPlan make_plan(const SpawnOptions& options)
     }
     if (plan.new_session)
         ::setsid();
+    // Before the sandbox, which may forbid it.
+    if (plan.cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(plan.cpu, &one);
+        ::sched_setaffinity(0, sizeof one, &one);
+    }
     // First, while the sandbox's own descriptors are still open.
     if (plan.sandbox)
         if (int err = plan.sandbox->apply_in_child())

@@ -1,5 +1,6 @@
 #include "guestuml/uml_instance.hpp"
 
+#include "cpu_claim.hpp"
 #include "delay_loop.hpp"
 #include "guest_channel.hpp"
 #include "guestuml/process.hpp"
@@ -64,6 +65,7 @@ struct UmlInstance::Impl {
     std::optional<StorageDaemon> daemon;
     GuestChannel channel;
     fs::path mconsole_socket;
+    std::optional<CpuClaim> cpu;   // held while UML runs; outlives uml below
     std::mutex mutex;              // guards uml and failure against the supervisor thread
     Process uml;
     std::string failure;           // why the supervisor stopped UML
@@ -135,6 +137,9 @@ void UmlInstance::Impl::start()
     if (channel.serial_fd >= 0)
         opts.fds.emplace_back(channel.serial_fd, uml_serial_fd);
     opts.contain = true;
+    cpu = CpuClaim::claim_free();
+    if (cpu)
+        opts.cpu = cpu->cpu();
     memory_dir.emplace("guestuml-memory", memory_file_parent(temp_path));
     janitor.remove(memory_dir->path());
     opts.extra_env = {"TMPDIR=" + memory_dir->path().string()};

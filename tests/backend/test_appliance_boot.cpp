@@ -1,6 +1,7 @@
 // Integration tests: boot the real appliance (built by the "appliance" fixture)
 // under UML and check what guestfsd and the host see.
 #include "guestfsd_client.hpp"
+#include "cpu_claim.hpp"
 #include "guestuml/appliance_cache.hpp"
 #include "guestuml/error.hpp"
 #include "guestuml/process.hpp"
@@ -65,6 +66,22 @@ std::string joined(const std::vector<std::string>& lines)
     return out;
 }
 
+// The Cpus_allowed_list of a host process ("0", "0-1", ...).
+std::string cpus_allowed(pid_t pid)
+{
+    const std::string status = read_text(fmt::format("/proc/{}/status", pid));
+    const std::string key = "Cpus_allowed_list:\t";
+    const auto at = status.find(key);
+    REQUIRE(at != std::string::npos);
+    return status.substr(at + key.size(), status.find('\n', at) - at - key.size());
+}
+
+// True if some process holds the abstract Unix socket @name.
+bool abstract_socket_bound(const std::string& name)
+{
+    return read_text("/proc/net/unix").find(" @" + name + "\n") != std::string::npos;
+}
+
 } // namespace
 
 TEST_CASE("a session over read-only and writable disks", "[integration]")
@@ -100,6 +117,12 @@ TEST_CASE("a session over read-only and writable disks", "[integration]")
     CHECK_THAT(read_text(proc + "/cmdline"), Contains("hostfs=" + (session / "uml" / "hostfs").string()));
     // The host measured the delay loop, so the kernel skipped its calibration.
     CHECK_THAT(read_text(proc + "/cmdline"), Contains("lpj="));
+    // UML (kernel process and guest processes alike) runs on one claimed CPU.
+    const std::string allowed = cpus_allowed(uml_processes.front());
+    CHECK(allowed.find_first_of(",-") == std::string::npos);
+    for (pid_t pid : uml_processes)
+        CHECK(cpus_allowed(pid) == allowed);
+    CHECK(abstract_socket_bound(guestuml::CpuClaim::lock_name(std::stoi(allowed))));
 
     SECTION("disks appear in order as /dev/sdX; writes stay out of read-only images")
     {

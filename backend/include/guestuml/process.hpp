@@ -32,6 +32,9 @@ struct SpawnOptions {
     bool new_session = false;
     // Applied in the child just before exec (not owned; must outlive the constructor call).
     const Sandbox* sandbox = nullptr;
+    // Runs the child, and everything it starts, on this one CPU (-1: wherever the
+    // scheduler likes). Best effort: a refusal leaves the child unpinned.
+    int cpu = -1;
 };
 
 class Process {
