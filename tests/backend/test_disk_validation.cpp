@@ -3,6 +3,7 @@
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/uml_instance.hpp"
 #include "guestuml/unique_fd.hpp"
+#include "read_fd.hpp"
 #include "test_images.hpp"
 
 #include <boost/filesystem/operations.hpp>
@@ -49,11 +50,7 @@ std::string error_as_nobody(const std::function<void()>& fn)
         ::_exit(0);
     }
     write_end.reset();
-    std::string msg;
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(read_end.get(), buf, sizeof buf)) > 0)
-        msg.append(buf, static_cast<size_t>(n));
+    std::string msg = guestuml::test::read_until_eof(read_end.get());
     int status = 0;
     ::waitpid(pid, &status, 0);
     return msg;

@@ -3,6 +3,7 @@
 #include "guestuml/unique_fd.hpp"
 #include "guestuml/temp_dir.hpp"
 #include "process_tree.hpp"
+#include "read_fd.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -16,16 +17,6 @@ using guestuml::SpawnOptions;
 using Catch::Matchers::Contains;
 
 namespace {
-
-std::string read_all(int fd)
-{
-    std::string out;
-    char buf[256];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<size_t>(n));
-    return out;
-}
 
 // Waits up to 5 s for pids to disappear; process teardown takes a moment.
 bool all_gone(const std::vector<pid_t>& pids)
@@ -65,9 +56,9 @@ TEST_CASE("descriptors are mapped and every other one is closed", "[process]")
     Process proc(opts);
     out_write.reset();
     side_write.reset();
-    CHECK(read_all(side_read.get()) == "side\n");
+    CHECK(guestuml::test::read_until_eof(side_read.get()) == "side\n");
     // ls itself holds one descriptor (3) on /proc/self/fd while listing.
-    CHECK(read_all(out_read.get()) == "0 1 2 3 7 ");
+    CHECK(guestuml::test::read_until_eof(out_read.get()) == "0 1 2 3 7 ");
     const int status = proc.wait();
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
@@ -85,8 +76,8 @@ TEST_CASE("a swapped descriptor mapping does not clobber its sources", "[process
     Process proc(opts);
     a_write.reset();
     b_write.reset();
-    CHECK(read_all(a_read.get()) == "A\n");
-    CHECK(read_all(b_read.get()) == "B\n");
+    CHECK(guestuml::test::read_until_eof(a_read.get()) == "A\n");
+    CHECK(guestuml::test::read_until_eof(b_read.get()) == "B\n");
     proc.wait();
 }
 

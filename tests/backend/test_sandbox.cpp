@@ -6,6 +6,7 @@
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/uml_sandbox.hpp"
 #include "guestuml/unique_fd.hpp"
+#include "read_fd.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,16 +23,6 @@ namespace fs = boost::filesystem;
 using namespace guestuml;
 
 namespace {
-
-std::string read_all(int fd)
-{
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<std::size_t>(n));
-    return out;
-}
 
 std::string file_bytes(const fs::path& p)
 {
@@ -86,7 +77,7 @@ TEST_CASE("UML's sandbox refuses images, host files, the network and host progra
     opts.sandbox = &sandbox;
     Process probe(opts);
     out_write.reset();
-    const std::string output = read_all(out_read.get());
+    const std::string output = test::read_until_eof(out_read.get());
     REQUIRE(probe.wait() == 0);
 
     std::map<std::string, std::string> result;
