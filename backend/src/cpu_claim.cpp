@@ -32,12 +32,13 @@ std::optional<CpuClaim> CpuClaim::claim_free()
     CPU_ZERO(&allowed);
     if (::sched_getaffinity(0, sizeof allowed, &allowed) == -1 || CPU_COUNT(&allowed) < 2)
         return std::nullopt;
+    // A bind that fails leaves the socket unbound, free to try the next name.
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock)
+        return std::nullopt;
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
         if (!CPU_ISSET(cpu, &allowed))
             continue;
-        UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (!sock)
-            return std::nullopt;
         const std::string name = lock_name(cpu);
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;

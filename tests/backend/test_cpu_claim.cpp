@@ -1,6 +1,7 @@
 #include "cpu_claim.hpp"
 #include "guestuml/process.hpp"
 #include "guestuml/unique_fd.hpp"
+#include "read_fd.hpp"
 
 #include <catch2/catch.hpp>
 #include <sched.h>
@@ -15,12 +16,12 @@ using guestuml::SpawnOptions;
 
 namespace {
 
-int allowed_cpu_count()
+cpu_set_t allowed_cpus()
 {
     cpu_set_t set;
     CPU_ZERO(&set);
     REQUIRE(::sched_getaffinity(0, sizeof set, &set) == 0);
-    return CPU_COUNT(&set);
+    return set;
 }
 
 // What a child spawned with these options reports as its Cpus_allowed_list.
@@ -31,11 +32,7 @@ std::string child_cpus(SpawnOptions opts)
     opts.fds = {{out_write.get(), 1}};
     Process child(opts);
     out_write.reset();
-    std::string out;
-    char buf[128];
-    ssize_t n;
-    while ((n = ::read(out_read.get(), buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<size_t>(n));
+    std::string out = guestuml::test::read_until_eof(out_read.get());
     REQUIRE(child.wait() == 0);
     return out;
 }
@@ -44,7 +41,8 @@ std::string child_cpus(SpawnOptions opts)
 
 TEST_CASE("CPU claims are exclusive and end with their owner", "[cpu]")
 {
-    const int cpus = allowed_cpu_count();
+    const cpu_set_t allowed = allowed_cpus();
+    const int cpus = CPU_COUNT(&allowed);
     if (cpus < 2)
         FAIL("this test needs a machine with at least two CPUs; this process may use " << cpus);
 
@@ -86,11 +84,9 @@ TEST_CASE("no claim when only one CPU may be used: there is nothing to choose", 
 
 TEST_CASE("a spawned process runs on the CPU it was given, contained or not", "[cpu][process]")
 {
-    if (allowed_cpu_count() < 2)
+    const cpu_set_t set = allowed_cpus();
+    if (CPU_COUNT(&set) < 2)
         FAIL("this test needs a machine with at least two CPUs");
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    REQUIRE(::sched_getaffinity(0, sizeof set, &set) == 0);
     int last = 0;
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
         if (CPU_ISSET(cpu, &set))
