@@ -15,6 +15,9 @@ cd "$(dirname "$0")"
 #   qemu-utils               qemu-img: overlays and format probing
 #   qemu-system-common       qemu-storage-daemon: serves disks to UML as vhost-user-blk
 #   qemu-block-extra         qemu's curl and ssh block drivers: http/https/ftp/ssh drives
+#   nbdkit                   its curl plugin reads http/https/ftp/ftps drives for the
+#                            storage daemon: qemu 7.2's own curl driver can stall for good
+#                            under parallel reads (backend/src/curl_nbd_server.hpp)
 #   python3                  the formats tests' small Range-capable HTTP server
 #   openssl                  the formats tests' private CA and https server certificate
 #   openssh-server openssh-client
@@ -30,7 +33,7 @@ cd "$(dirname "$0")"
 #                            (flex, bison), timeconst (bc), the .tar.xz, our patches
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
-    qemu-utils qemu-system-common qemu-block-extra python3
+    qemu-utils qemu-system-common qemu-block-extra nbdkit python3
     openssl openssh-server openssh-client
     linux-source-6.12 make gcc flex bison bc xz-utils patch
     e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm

@@ -82,22 +82,34 @@ std::string qemu_img_source(const DiskSpec& disk)
     return fs::absolute(disk.path).string();
 }
 
-std::string blockdev_json(const DiskSpec& disk, const BlockdevPlan& plan)
+std::vector<std::string> blockdev_json(const DiskSpec& disk, const BlockdevPlan& plan)
 {
     const std::string node = json_string(plan.node_name);
     const std::string discard = disk.discard ? R"(,"discard":"unmap")" : "";
-    if (disk.read_only)
-        return fmt::format(R"({{"driver":"qcow2","node-name":{},"file":{},)"
-                           R"("backing":{{"driver":{},"read-only":true,"file":{}}}}})",
-                           node, local_node(plan.overlay, false, false), json_string(plan.format),
-                           protocol_node_json(disk, true));
+    std::vector<std::string> nodes;
+    // The image's own backing, where qemu must not follow its header alone.
     std::string backing;
-    if (!plan.unlocked_backing.empty())
+    if (!plan.unlocked_backing.empty()) {
         backing = fmt::format(R"(,"backing":{{"driver":{},"read-only":true,"file":{}}})",
-                              json_string(plan.unlocked_backing_format),
-                              local_node(plan.unlocked_backing, true, false));
-    return fmt::format(R"({{"driver":{},"node-name":{}{},"file":{}{}}})", json_string(plan.format), node, discard,
-                       protocol_node_json(disk, false), backing);
+                              json_string(plan.backing_format), local_node(plan.unlocked_backing, true, false));
+    } else if (plan.served_backing) {
+        // A node of its own, referred to by name: options given in place would
+        // get the header's URL as a file name too, which the nbd driver refuses.
+        const std::string backing_node = json_string(plan.node_name + "-backing");
+        nodes.push_back(fmt::format(R"({{"driver":{},"node-name":{},"read-only":true,"file":{}}})",
+                                    json_string(plan.backing_format), backing_node,
+                                    remote_node(*plan.served_backing, true)));
+        backing = fmt::format(R"(,"backing":{})", backing_node);
+    }
+    if (disk.read_only)
+        nodes.push_back(fmt::format(R"({{"driver":"qcow2","node-name":{},"file":{},)"
+                                    R"("backing":{{"driver":{},"read-only":true,"file":{}{}}}}})",
+                                    node, local_node(plan.overlay, false, false), json_string(plan.format),
+                                    protocol_node_json(disk, true), backing));
+    else
+        nodes.push_back(fmt::format(R"({{"driver":{},"node-name":{}{},"file":{}{}}})", json_string(plan.format),
+                                    node, discard, protocol_node_json(disk, false), backing));
+    return nodes;
 }
 
 } // namespace guestuml

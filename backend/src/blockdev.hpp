@@ -5,7 +5,9 @@
 #include "guestuml/disk.hpp"
 
 #include <boost/filesystem/path.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace guestuml {
 
@@ -18,7 +20,11 @@ struct BlockdevPlan {
     // resolved, with its format (given by the header or probed). Empty: qemu
     // follows the header itself.
     boost::filesystem::path unlocked_backing;
-    std::string unlocked_backing_format;
+    // Set: the image's backing file is a URL, read through this server (see
+    // curl_nbd_server.hpp) instead of qemu's curl driver.
+    std::optional<RemoteSource> served_backing;
+    // The format of unlocked_backing or served_backing (given by the header or probed).
+    std::string backing_format;
 };
 
 // A JSON string literal.
@@ -28,9 +34,10 @@ std::string json_string(const std::string& s);
 // server. read_only nodes are opened without locks, as libguestfs does.
 std::string protocol_node_json(const DiskSpec& disk, bool read_only);
 
-// The node the disk is exported from: format over protocol, or, for a read-only
-// disk, the private overlay over the image.
-std::string blockdev_json(const DiskSpec& disk, const BlockdevPlan& plan);
+// The nodes of one disk, each for a --blockdev, in order; the last is the one
+// exported: format over protocol, or, for a read-only disk, the private overlay
+// over the image.
+std::vector<std::string> blockdev_json(const DiskSpec& disk, const BlockdevPlan& plan);
 
 // "json:{...}" naming the image for qemu-img (remote disks) or its path.
 std::string qemu_img_source(const DiskSpec& disk);

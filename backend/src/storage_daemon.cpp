@@ -1,6 +1,7 @@
 #include "storage_daemon.hpp"
 
 #include "blockdev.hpp"
+#include "curl_nbd_server.hpp"
 #include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
 #include "qcow2_image.hpp"
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
+#include <functional>
 #include <poll.h>
 #include <regex>
 #include <sstream>
@@ -84,7 +86,9 @@ std::chrono::milliseconds open_timeout()
     return default_open_timeout;
 }
 
-BlockdevPlan plan_disk(const DiskSpec& disk, const fs::path& session_dir, size_t index, ServedDisk& served)
+// serve_url starts a server for a backing file named by URL and returns its source.
+BlockdevPlan plan_disk(const DiskSpec& disk, const fs::path& session_dir, size_t index, ServedDisk& served,
+                       const std::function<RemoteSource(const std::string&)>& serve_url)
 {
     BlockdevPlan plan;
     plan.node_name = fmt::format("disk{}", index);
@@ -109,10 +113,19 @@ BlockdevPlan plan_disk(const DiskSpec& disk, const fs::path& session_dir, size_t
         if (const auto header = read_qcow2_header(disk.path);
             header && !header->backing_file.empty() && !names_protocol(header->backing_file)) {
             plan.unlocked_backing = resolve_backing(disk.path, header->backing_file);
-            plan.unlocked_backing_format = header->backing_format;
+            plan.backing_format = header->backing_format;
             // Without a recorded format qemu probes the backing file; so do we.
-            if (plan.unlocked_backing_format.empty())
-                plan.unlocked_backing_format = probe_image_format(DiskSpec{plan.unlocked_backing, "", true});
+            if (plan.backing_format.empty())
+                plan.backing_format = probe_image_format(DiskSpec{plan.unlocked_backing, "", true});
+        }
+    }
+    // libguestfs's overlay over a read-only http(s) drive names the URL as its backing file.
+    if (!disk.remote && plan.format == "qcow2") {
+        if (const auto header = read_qcow2_header(disk.path); header && is_curl_url(header->backing_file)) {
+            plan.served_backing = serve_url(header->backing_file);
+            plan.backing_format = header->backing_format;
+            if (plan.backing_format.empty())
+                plan.backing_format = probe_image_format(DiskSpec{{}, "", true, plan.served_backing});
         }
     }
     if (disk.read_only) {
@@ -147,33 +160,48 @@ StorageDaemon::StorageDaemon(const std::vector<DiskSpec>& disks, const fs::path&
 {
     stderr_file_ = session_dir / "qemu-storage-daemon.log";
     pid_file_ = session_dir / "qemu-storage-daemon.pid";
+    // One log for the daemon and its curl servers: error_output() shows both.
+    UniqueFd log(::open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
+    if (!log)
+        throw_errno(fmt::format("cannot create {}", stderr_file_.string()));
+    const auto serve_url = [&](const std::string& url) {
+        try {
+            curl_servers_.emplace_back(url, session_dir, fmt::format("curl{}", curl_servers_.size()), log.get());
+        } catch (const Error& e) {
+            const std::string said = error_output();
+            throw Error(said.empty() ? std::string(e.what()) : fmt::format("{}: {}", e.what(), said));
+        }
+        return curl_servers_.back().source();
+    };
+    std::vector<DiskSpec> effective = disks;
     std::vector<UniqueFd> sockets;
     SpawnOptions opts;
     // The pid file appears once every disk is open and exported: the watchdog's signal.
     opts.argv = {"qemu-storage-daemon", "--pidfile", pid_file_.string()};
     for (size_t i = 0; i < disks.size(); ++i) {
-        const DiskSpec& disk = disks[i];
+        DiskSpec& disk = effective[i];
+        if (disk.remote && is_curl_url(disk.remote->url))
+            disk.remote = serve_url(disk.remote->url);
         const int index = static_cast<int>(i);
         ServedDisk served;
         served.socket = session_dir / fmt::format("disk{}.sock", i);
-        const BlockdevPlan plan = plan_disk(disk, session_dir, i, served);
+        const BlockdevPlan plan = plan_disk(disk, session_dir, i, served, serve_url);
         sockets.push_back(listen_unix(served.socket));
         const int child_fd = first_socket_fd + index;
         opts.fds.emplace_back(sockets.back().get(), child_fd);
-        opts.argv.push_back("--blockdev");
-        opts.argv.push_back(blockdev_json(disk, plan));
+        for (auto& node : blockdev_json(disk, plan)) {
+            opts.argv.push_back("--blockdev");
+            opts.argv.push_back(std::move(node));
+        }
         opts.argv.push_back("--export");
         opts.argv.push_back(export_json(plan.node_name, index, child_fd));
         served_.push_back(std::move(served));
     }
 
-    UniqueFd log(::open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!log)
-        throw_errno(fmt::format("cannot create {}", stderr_file_.string()));
     opts.fds.emplace_back(log.get(), 1);
     opts.fds.emplace_back(log.get(), 2);
     // The daemon parses the images' formats (qcow2, vmdk...): untrusted input too.
-    const Sandbox sandbox(storage_sandbox_policy(disks, session_dir));
+    const Sandbox sandbox(storage_sandbox_policy(effective, session_dir));
     opts.sandbox = &sandbox;
     process_ = Process(opts);
     // Our copies of the listening sockets close here: if the daemon dies, UML's
@@ -235,7 +263,24 @@ std::string StorageDaemon::error_output() const
     return text;
 }
 
+std::vector<pid_t> StorageDaemon::helper_pids() const
+{
+    std::vector<pid_t> pids;
+    for (const auto& server : curl_servers_)
+        pids.push_back(server.pid());
+    return pids;
+}
+
 bool StorageDaemon::stop(std::chrono::milliseconds timeout) noexcept
+{
+    const bool clean = stop_daemon(timeout);
+    // Only the daemon reads from them; they hold nothing to flush.
+    for (auto& server : curl_servers_)
+        server.process().kill();
+    return clean;
+}
+
+bool StorageDaemon::stop_daemon(std::chrono::milliseconds timeout) noexcept
 {
     const auto clean = [](int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; };
     if (process_.pid() <= 0)

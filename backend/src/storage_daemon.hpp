@@ -4,6 +4,7 @@
 // the image.
 #pragma once
 
+#include "curl_nbd_server.hpp"
 #include "guestuml/disk.hpp"
 #include "guestuml/process.hpp"
 
@@ -40,6 +41,8 @@ public:
 
     const std::vector<ServedDisk>& disks() const noexcept { return served_; }
     Process& process() noexcept { return process_; }
+    // The nbdkit processes serving URLs to the daemon (for a janitor to kill).
+    std::vector<pid_t> helper_pids() const;
     // What the daemon wrote on stderr (for error messages), at most a few KB.
     std::string error_output() const;
     // SIGTERM (it flushes writable images), then SIGKILL after timeout. Returns
@@ -48,7 +51,9 @@ public:
 
 private:
     void watch_open(std::chrono::milliseconds timeout);
+    bool stop_daemon(std::chrono::milliseconds timeout) noexcept;
 
+    std::vector<CurlNbdServer> curl_servers_;   // http(s)/ftp(s) images, read for the daemon
     std::vector<ServedDisk> served_;
     boost::filesystem::path stderr_file_;
     boost::filesystem::path pid_file_;

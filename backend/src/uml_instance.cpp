@@ -91,6 +91,8 @@ void UmlInstance::Impl::start()
     if (!config.disks.empty()) {
         daemon.emplace(config.disks, temp_path);
         janitor.watch(daemon->process().pid());
+        for (const pid_t pid : daemon->helper_pids())
+            janitor.watch(pid);
         for (size_t i = 0; i < daemon->disks().size(); ++i) {
             if (const ServedDisk& d = daemon->disks()[i]; !d.notice.empty())
                 notices.push_back(d.notice);
@@ -250,6 +252,9 @@ void UmlInstance::Impl::finish() noexcept
     if (daemon)
         daemon->stop();
     temp.remove();
+    // Removed here, not by the member's destructor later: once the janitor is
+    // dismissed, a SIGKILL before that destructor would leave it on /dev/shm.
+    memory_dir.reset();
     janitor.clear();
 }
 
