@@ -14,10 +14,17 @@ namespace {
 // $1 is the session directory. "kill PID" and "remove DIR" lines accumulate
 // targets; "clear" ends the watch. Only EOF without "clear" (the owner is gone)
 // triggers the clean-up.
+// The watch runs in a background subshell and the shell we started exits at
+// once: orphaned, the janitor is no longer its owner's descendant, so a tool
+// that kills a whole process tree (ctest on a time-out does) leaves it to clean
+// up after the rest. The pipe moves to fd 3 first, because a background list's
+// stdin is /dev/null.
 constexpr const char* janitor_script = R"(
+exec 3<&0
+(
 targets=
 dirs=
-while read -r cmd arg; do
+while read -r cmd arg <&3; do
   case $cmd in
     kill) targets="$targets $arg" ;;
     remove) dirs="$dirs
@@ -28,6 +35,7 @@ done
 [ -n "$targets" ] && kill -9 -- $targets 2>/dev/null
 rm -rf -- "$1"
 printf '%s\n' "$dirs" | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d"; done
+) &
 )";
 
 void write_line(int fd, const char* line, size_t size) noexcept

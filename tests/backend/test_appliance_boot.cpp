@@ -8,10 +8,12 @@
 #include "guestuml/run_command.hpp"
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/uml_instance.hpp"
+#include "guestuml/uml_sandbox.hpp"
 #include "guestuml/unique_fd.hpp"
 #include "process_tree.hpp"
 #include "test_images.hpp"
 
+#include <algorithm>
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -80,6 +82,19 @@ std::string cpus_allowed(pid_t pid)
 bool abstract_socket_bound(const std::string& name)
 {
     return read_text("/proc/net/unix").find(" @" + name + "\n") != std::string::npos;
+}
+
+// UML's memory directories on /dev/shm (none when it falls back to the session directory).
+std::vector<std::string> shm_memory_dirs()
+{
+    std::vector<std::string> names;
+    if (guestuml::memory_file_parent("") != "/dev/shm")
+        return names;
+    for (const auto& entry : fs::directory_iterator("/dev/shm"))
+        if (const std::string name = entry.path().filename().string(); name.rfind("guestuml-memory-", 0) == 0)
+            names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 } // namespace
@@ -188,40 +203,52 @@ TEST_CASE("a guest whose init fails is reported with the console tail", "[integr
 
 TEST_CASE("SIGKILL of the owning process leaves no UML process and no temp directory", "[integration]")
 {
-    TempDir dir("guestuml-test");
-    const fs::path disk = dir.path() / "disk.img";
-    test::make_ext4_image(disk, 32);
-    auto [out_read, out_write] = make_pipe();
-    SpawnOptions opts;
-    opts.argv = {GUESTUML_INSTANCE_HOLDER, appliance().kernel.string(), appliance().root.string(),
-                 "--ro", disk.string(), "--hold"};
-    opts.fds = {{out_write.get(), 1}};
-    Process holder(opts);
-    out_write.reset();
+    // The owner alone, and (as ctest does on a time-out) the owner and every
+    // process it started, all at once.
+    for (const bool whole_tree : {false, true}) {
+        INFO((whole_tree ? "the whole process tree killed" : "the owner killed"));
+        TempDir dir("guestuml-test");
+        const fs::path disk = dir.path() / "disk.img";
+        test::make_ext4_image(disk, 32);
+        auto [out_read, out_write] = make_pipe();
+        SpawnOptions opts;
+        opts.argv = {GUESTUML_INSTANCE_HOLDER, appliance().kernel.string(), appliance().root.string(),
+                     "--ro", disk.string(), "--hold"};
+        opts.fds = {{out_write.get(), 1}};
+        const auto memory_before = shm_memory_dirs();
+        Process holder(opts);
+        out_write.reset();
 
-    std::string out;
-    fs::path session;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-    while (out.find("ready\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-        pollfd p{out_read.get(), POLLIN, 0};
-        if (::poll(&p, 1, 1000) <= 0)
-            continue;
-        char buf[256];
-        const ssize_t n = ::read(out_read.get(), buf, sizeof buf);
-        if (n <= 0)
-            break;
-        out.append(buf, static_cast<size_t>(n));
+        std::string out;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+        while (out.find("ready\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+            pollfd p{out_read.get(), POLLIN, 0};
+            if (::poll(&p, 1, 1000) <= 0)
+                continue;
+            char buf[256];
+            const ssize_t n = ::read(out_read.get(), buf, sizeof buf);
+            if (n <= 0)
+                break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+        REQUIRE_THAT(out, Contains("ready\n"));
+        const auto temp_at = out.find("temp ");
+        const fs::path session = out.substr(temp_at + 5, out.find('\n', temp_at) - temp_at - 5);
+        REQUIRE(fs::is_directory(session));
+        const auto memory_dirs = shm_memory_dirs();
+        if (guestuml::memory_file_parent("") == "/dev/shm")
+            REQUIRE(memory_dirs.size() == memory_before.size() + 1);
+
+        const std::vector<pid_t> tree = test::descendants(holder.pid());
+        INFO("holder " << holder.pid() << " had " << tree.size() << " descendants");
+        REQUIRE(tree.size() >= 3);   // storage daemon, UML's reaper and UML's processes
+        holder.signal(SIGKILL);
+        if (whole_tree)
+            for (const pid_t pid : tree)
+                ::kill(pid, SIGKILL);
+        holder.wait();
+        CHECK(eventually([&] { return std::none_of(tree.begin(), tree.end(), test::process_alive); }));
+        CHECK(eventually([&] { return !fs::exists(session); }));
+        CHECK(eventually([&] { return shm_memory_dirs() == memory_before; }));
     }
-    REQUIRE_THAT(out, Contains("ready\n"));
-    const auto temp_at = out.find("temp ");
-    session = out.substr(temp_at + 5, out.find('\n', temp_at) - temp_at - 5);
-    REQUIRE(fs::is_directory(session));
-
-    const std::vector<pid_t> tree = test::descendants(holder.pid());
-    INFO("holder " << holder.pid() << " had " << tree.size() << " descendants");
-    REQUIRE(tree.size() >= 3);   // janitor, storage daemon, UML's reaper and UML's processes
-    holder.signal(SIGKILL);
-    holder.wait();
-    CHECK(eventually([&] { return std::none_of(tree.begin(), tree.end(), test::process_alive); }));
-    CHECK(eventually([&] { return !fs::exists(session); }));
 }
