@@ -32,7 +32,8 @@ $arg" ;;
     clear) exit 0 ;;
   esac
 done
-[ -n "$targets" ] && kill -9 -- $targets 2>/dev/null
+# -s KILL, not -9: dash's kill reads "--" after -9 as a pid and kills nothing.
+[ -n "$targets" ] && kill -s KILL -- $targets 2>/dev/null
 rm -rf -- "$1"
 printf '%s\n' "$dirs" | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d"; done
 ) &

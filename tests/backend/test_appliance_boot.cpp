@@ -242,10 +242,11 @@ TEST_CASE("SIGKILL of the owning process leaves no UML process and no temp direc
         const std::vector<pid_t> tree = test::descendants(holder.pid());
         INFO("holder " << holder.pid() << " had " << tree.size() << " descendants");
         REQUIRE(tree.size() >= 3);   // storage daemon, UML's reaper and UML's processes
-        holder.signal(SIGKILL);
+        // The tree first: after the holder dies, its orphans could be reaped and their pids reused.
         if (whole_tree)
             for (const pid_t pid : tree)
                 ::kill(pid, SIGKILL);
+        holder.signal(SIGKILL);
         holder.wait();
         CHECK(eventually([&] { return std::none_of(tree.begin(), tree.end(), test::process_alive); }));
         CHECK(eventually([&] { return !fs::exists(session); }));

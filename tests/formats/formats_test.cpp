@@ -13,6 +13,7 @@
 #include "guestuml/error.hpp"
 #include "guestuml/run_command.hpp"
 #include "guestuml/temp_dir.hpp"
+#include "guestuml/unique_fd.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
@@ -31,6 +32,7 @@
 #include <pwd.h>
 #include <set>
 #include <sstream>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 
@@ -191,14 +193,16 @@ Images& images()
 // until ctest's time-out.
 class StallGuard {
 public:
+    // A pidfd, not the pid: the signal can only reach the hypervisor itself.
     StallGuard(guestfs_h* g, std::chrono::seconds limit)
-        : watchdog_([this, pid = guestfs_get_pid(g), limit] {
+        : hypervisor_(pidfd_of(guestfs_get_pid(g))),
+          watchdog_([this, limit] {
               std::unique_lock lock(mutex_);
               if (cv_.wait_for(lock, limit, [this] { return done_; }))
                   return;
               std::fprintf(stderr, "formats test: the session was still running after %lld s (a stalled disk?); "
                                    "killing its hypervisor\n", static_cast<long long>(limit.count()));
-              ::kill(pid, SIGKILL);
+              ::syscall(SYS_pidfd_send_signal, hypervisor_.get(), SIGKILL, nullptr, 0);
           })
     {
     }
@@ -213,6 +217,15 @@ public:
     }
 
 private:
+    static guestuml::UniqueFd pidfd_of(pid_t pid)
+    {
+        REQUIRE(pid > 0);
+        guestuml::UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        REQUIRE(fd);
+        return fd;
+    }
+
+    guestuml::UniqueFd hypervisor_;
     std::mutex mutex_;
     std::condition_variable cv_;
     bool done_ = false;
