@@ -22,10 +22,8 @@ constexpr int request_timeout_seconds = 60;
 
 bool is_curl_url(const std::string& name)
 {
-    for (const char* scheme : {"http://", "https://", "ftp://", "ftps://"})
-        if (name.starts_with(scheme))
-            return true;
-    return false;
+    const auto scheme_end = name.find("://");
+    return scheme_end != std::string::npos && is_curl_protocol(std::string_view(name).substr(0, scheme_end));
 }
 
 CurlNbdServer::CurlNbdServer(const std::string& url, const fs::path& dir, const std::string& name, int log_fd)

@@ -14,9 +14,9 @@
 namespace guestuml {
 namespace {
 
-// curl's drivers only read: qemu refuses to open them writable.
-constexpr std::array read_only_protocols{std::string_view{"http"}, std::string_view{"https"},
-                                         std::string_view{"ftp"}, std::string_view{"ftps"}};
+// curl's protocols: read-only, as qemu's curl driver refused to open them writable.
+constexpr std::array curl_protocols{std::string_view{"http"}, std::string_view{"https"},
+                                    std::string_view{"ftp"}, std::string_view{"ftps"}};
 
 void validate_remote(const DiskSpec& disk, const RemoteSource& remote)
 {
@@ -28,8 +28,7 @@ void validate_remote(const DiskSpec& disk, const RemoteSource& remote)
         throw Error(fmt::format("disk {}: no server given", name));
     if (!remote.socket.empty() && remote.protocol != "nbd")
         throw Error(fmt::format("disk {}: a Unix socket is only supported for nbd", name));
-    const bool read_only_protocol =
-        std::find(read_only_protocols.begin(), read_only_protocols.end(), remote.protocol) != read_only_protocols.end();
+    const bool read_only_protocol = is_curl_protocol(remote.protocol);
     if (read_only_protocol && !disk.read_only)
         throw Error(fmt::format("disk {}: qemu's {} driver cannot write; add the drive read-only", name,
                                 remote.protocol));
@@ -41,8 +40,12 @@ void validate_remote(const DiskSpec& disk, const RemoteSource& remote)
 
 bool is_supported_protocol(const std::string& protocol)
 {
-    return protocol == "nbd" || protocol == "ssh" ||
-           std::find(read_only_protocols.begin(), read_only_protocols.end(), protocol) != read_only_protocols.end();
+    return protocol == "nbd" || protocol == "ssh" || is_curl_protocol(protocol);
+}
+
+bool is_curl_protocol(std::string_view protocol)
+{
+    return std::find(curl_protocols.begin(), curl_protocols.end(), protocol) != curl_protocols.end();
 }
 
 std::string DiskSpec::describe() const

@@ -1,8 +1,9 @@
 // The janitor: a tiny orphaned process in its own session that cleans up after
-// an owner that was SIGKILLed, even with the owner's whole process tree. It reads a pipe only the owner holds; the owner names the
-// processes to kill as it starts them and says "clear" when it has cleaned up by
-// itself. EOF without "clear" means the owner died: it SIGKILLs every process
-// named and removes the session directory.
+// an owner that was SIGKILLed, even with the owner's whole process tree. It
+// reads a pipe only the owner holds; the owner names the processes to kill as it
+// starts them and says "clear" when it has cleaned up by itself. EOF without
+// "clear" means the owner died: it SIGKILLs every process named and removes the
+// session directory.
 #pragma once
 
 #include "guestuml/process.hpp"

@@ -106,23 +106,19 @@ BlockdevPlan plan_disk(const DiskSpec& disk, const fs::path& session_dir, size_t
     }
     served.format = plan.format;
     // A drive declared (or probed) as anything but qcow2 is never read as one.
-    if (!disk.remote && plan.format == "qcow2")
+    if (!disk.remote && plan.format == "qcow2") {
         check_local_chain(disk.path);
-
-    if (!disk.remote && !disk.lock_backing && plan.format == "qcow2") {
-        if (const auto header = read_qcow2_header(disk.path);
-            header && !header->backing_file.empty() && !names_protocol(header->backing_file)) {
-            plan.unlocked_backing = resolve_backing(disk.path, header->backing_file);
+        const auto header = read_qcow2_header(disk.path);
+        const std::string backing = header ? header->backing_file : "";
+        if (!disk.lock_backing && !backing.empty() && !names_protocol(backing)) {
+            plan.unlocked_backing = resolve_backing(disk.path, backing);
             plan.backing_format = header->backing_format;
             // Without a recorded format qemu probes the backing file; so do we.
             if (plan.backing_format.empty())
                 plan.backing_format = probe_image_format(DiskSpec{plan.unlocked_backing, "", true});
-        }
-    }
-    // libguestfs's overlay over a read-only http(s) drive names the URL as its backing file.
-    if (!disk.remote && plan.format == "qcow2") {
-        if (const auto header = read_qcow2_header(disk.path); header && is_curl_url(header->backing_file)) {
-            plan.served_backing = serve_url(header->backing_file);
+        } else if (is_curl_url(backing)) {
+            // libguestfs's overlay over a read-only http(s) drive names the URL.
+            plan.served_backing = serve_url(backing);
             plan.backing_format = header->backing_format;
             if (plan.backing_format.empty())
                 plan.backing_format = probe_image_format(DiskSpec{{}, "", true, plan.served_backing});
@@ -180,7 +176,7 @@ StorageDaemon::StorageDaemon(const std::vector<DiskSpec>& disks, const fs::path&
     opts.argv = {"qemu-storage-daemon", "--pidfile", pid_file_.string()};
     for (size_t i = 0; i < disks.size(); ++i) {
         DiskSpec& disk = effective[i];
-        if (disk.remote && is_curl_url(disk.remote->url))
+        if (disk.remote && is_curl_protocol(disk.remote->protocol))
             disk.remote = serve_url(disk.remote->url);
         const int index = static_cast<int>(i);
         ServedDisk served;

@@ -2,6 +2,7 @@
 #include "guestuml/temp_dir.hpp"
 #include "guestuml/unique_fd.hpp"
 #include "janitor.hpp"
+#include "read_fd.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
@@ -52,6 +53,7 @@ void run_owner(const fs::path& session, const fs::path& extra_dir, int report_fd
     janitor.watch(-group_leader.pid());
     const std::string pids = std::to_string(lone.pid()) + " " + std::to_string(group_leader.pid()) + "\n";
     (void)!::write(report_fd, pids.data(), pids.size());
+    ::close(report_fd);
     for (;;)
         ::pause();
 }
@@ -74,11 +76,8 @@ TEST_CASE("the janitor kills what its SIGKILLed owner named and removes its dire
     const pid_t owner = start_owner(session, extra, report_write.get());
     REQUIRE(owner > 0);
     report_write.reset();
-    // One line: the owner's children are running and named.
-    std::string line;
-    char c = 0;
-    while (::read(report_read.get(), &c, 1) == 1 && c != '\n')
-        line += c;
+    // The owner's children are running and named once it has written their pids.
+    const std::string line = test::read_until_eof(report_read.get());
     pid_t lone = 0, leader = 0;
     REQUIRE(std::sscanf(line.c_str(), "%d %d", &lone, &leader) == 2);
     // pidfds first: once the janitor kills them, init reaps them and the pids may be reused.

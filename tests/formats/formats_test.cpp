@@ -291,7 +291,7 @@ TEST_CASE("every format and protocol, read-only: the same bytes and the same ins
         add(g.get(), d, true);
     add(g.get(), declared_raw, true);
     REQUIRE(guestfs_launch(g.get()) == 0);
-    std::optional<StallGuard> guard(std::in_place, g.get(), std::chrono::seconds(300));
+    const StallGuard guard(g.get(), std::chrono::seconds(300));
     const auto devices = take(guestfs_list_devices(g.get()));
     REQUIRE(devices.size() == drives.size() + 1);
 
@@ -321,7 +321,6 @@ TEST_CASE("every format and protocol, read-only: the same bytes and the same ins
         CHECK(take(guestfs_inspect_get_package_format(g.get(), root.c_str())) == "deb");
     }
     REQUIRE(guestfs_shutdown(g.get()) == 0);
-    guard.reset();   // before the pid it would kill can be reused
     g.reset();
     CHECK(sha256_of(drives) == before);
     CHECK(sha256_file(declared_raw.file) == declared_raw_sha);
@@ -605,7 +604,7 @@ TEST_CASE("https and ssh drives from live servers on loopback: refused until tru
     CHECK(guestfs_write(g.get(), "/written", write.label.c_str(), write.label.size()) == 0);
     CHECK(guestfs_umount(g.get(), "/") == 0);
     REQUIRE(guestfs_shutdown(g.get()) == 0);
-    guard.reset();
+    guard.reset();   // its time limit is this session's, not the next one's
     g.reset();
     CHECK(sha256_file(www / "disk.img") == www_sha.at("disk.img"));
     CHECK(sha256_file(www / "disk.qcow2") == www_sha.at("disk.qcow2"));

@@ -4,6 +4,7 @@
 #include <boost/filesystem/path.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace guestuml {
 
@@ -52,5 +53,8 @@ void validate_disk(const DiskSpec& disk);
 
 // Protocols guestuml serves through qemu's block drivers.
 bool is_supported_protocol(const std::string& protocol);
+
+// http, https, ftp, ftps: read-only, read through nbdkit's curl plugin.
+bool is_curl_protocol(std::string_view protocol);
 
 } // namespace guestuml
