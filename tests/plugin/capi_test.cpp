@@ -1,8 +1,12 @@
 // The libguestfs C API, in this process, on guestuml: two drives, launch,
-// inspect, shutdown.
+// inspect, shutdown; and guest processes' memory semantics on the minimal kernel.
 #include "plugin_images.hpp"
+#include "test_images.hpp"
 #include "tool_run.hpp"
 
+#include "guestuml/temp_dir.hpp"
+
+#include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <guestfs.h>
@@ -72,4 +76,44 @@ TEST_CASE("C API: two drives, launch, inspect, shutdown", "[capi]")
     REQUIRE(guestfs_shutdown(g) == 0);
     handle.reset();
     CHECK(images_unchanged(images, nullptr));
+}
+
+// The minimal kernel maps a forked child's pages on the host only when touched
+// and takes page faults from the host's siginfo, guessing reads from writes
+// from the page tables (appliance/kernel/6.12/0006-*, 0007-*). A static probe,
+// run in the guest from a disk of its own, checks what processes rely on:
+// fresh pages, copy-on-write both ways, file mappings, stack growth, and that
+// bad accesses still kill the process instead of faulting for ever.
+TEST_CASE("C API: guest processes' memory on the minimal kernel", "[capi]")
+{
+    apply_guestuml_env();
+    guestuml::TempDir dir("guestuml-memory-probe");
+    const auto content = dir.path() / "content";
+    boost::filesystem::create_directories(content);
+    boost::filesystem::copy_file(GUEST_MEMORY_PROBE, content / "probe");
+    const auto image = dir.path() / "probe.img";
+    guestuml::test::make_ext4_image(image, 32, content, "probe");
+
+    std::unique_ptr<guestfs_h, HandleCloser> handle(guestfs_create());
+    guestfs_h* g = handle.get();
+    REQUIRE(g);
+    REQUIRE(guestfs_add_drive_opts(g, image.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
+    REQUIRE(guestfs_launch(g) == 0);
+    REQUIRE(guestfs_mount_ro(g, "/dev/sda", "/") == 0);
+    // Twice, at once: the two share the copy-on-write pages of their parent shell.
+    char* args[] = {const_cast<char*>("/sysroot/probe /sysroot/probe > /tmp/p1 & "
+                                      "/sysroot/probe /sysroot/probe > /tmp/p2; wait; cat /tmp/p1 /tmp/p2"),
+                    nullptr};
+    const std::string report = take_string(guestfs_debug(g, "sh", args));
+    std::string expected;
+    for (const char* check : {"first touch by write", "first touch by read", "copy on write", "file mappings",
+                              "stack growth", "write to read-only memory faults", "read of PROT_NONE memory faults",
+                              "write to PROT_NONE memory faults", "write to code faults",
+                              "read of an unmapped address faults", "mprotect to writable"})
+        expected += std::string(check) + ": ok\n";
+    expected += expected;
+    expected.pop_back();   // guestfsd's debug drops the output's last newline
+    CHECK(report == expected);
+    REQUIRE(guestfs_shutdown(g) == 0);
 }
