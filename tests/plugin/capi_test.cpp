@@ -101,7 +101,8 @@ TEST_CASE("C API: guest processes' memory on the minimal kernel", "[capi]")
                                    GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
     REQUIRE(guestfs_launch(g) == 0);
     REQUIRE(guestfs_mount_ro(g, "/dev/sda", "/") == 0);
-    // Twice, at once: the two share the copy-on-write pages of their parent shell.
+    // Twice, at once: UML then switches between two processes in the middle of
+    // their faults and forks.
     char* args[] = {const_cast<char*>("/sysroot/probe /sysroot/probe > /tmp/p1 & "
                                       "/sysroot/probe /sysroot/probe > /tmp/p2; wait; cat /tmp/p1 /tmp/p2"),
                     nullptr};

@@ -21,6 +21,8 @@
 namespace {
 
 constexpr size_t page = 4096;
+// How many pages each check's mapping has.
+constexpr size_t pages = 1024;
 
 void report(const char* name, const std::string& failure)
 {
@@ -40,38 +42,26 @@ unsigned char* map_anonymous(size_t bytes, int prot)
 // The value page i holds for owner `who`: differs between pages and owners.
 unsigned char mark(size_t i, unsigned who) { return static_cast<unsigned char>(i * 7 + who * 31 + 1); }
 
-std::string first_touch_by_write()
+// A fresh private mapping, touched first by a read (read_first) or by a write:
+// it reads as zero, and each page keeps the byte written to it, no other.
+std::string first_touch(bool read_first, unsigned who)
 {
-    const size_t n = 1024;
-    unsigned char* p = map_anonymous(n * page, PROT_READ | PROT_WRITE);
+    unsigned char* p = map_anonymous(pages * page, PROT_READ | PROT_WRITE);
     if (!p)
         return "mmap failed";
-    for (size_t i = 0; i < n; ++i)
-        p[i * page + i % page] = mark(i, 1);
-    for (size_t i = 0; i < n; ++i)
-        if (p[i * page + i % page] != mark(i, 1) || p[i * page + (i + 1) % page] != 0)
+    if (read_first) {
+        unsigned sum = 0;
+        for (size_t i = 0; i < pages; ++i)
+            sum += p[i * page + i % page];
+        if (sum != 0)
+            return "fresh memory is not zero";
+    }
+    for (size_t i = 0; i < pages; ++i)
+        p[i * page + i % page] = mark(i, who);
+    for (size_t i = 0; i < pages; ++i)
+        if (p[i * page + i % page] != mark(i, who) || p[i * page + (i + 1) % page] != 0)
             return "page " + std::to_string(i) + " reads back wrong";
-    ::munmap(p, n * page);
-    return {};
-}
-
-std::string first_touch_by_read()
-{
-    const size_t n = 1024;
-    unsigned char* p = map_anonymous(n * page, PROT_READ | PROT_WRITE);
-    if (!p)
-        return "mmap failed";
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; ++i)
-        sum += p[i * page];
-    if (sum != 0)
-        return "fresh memory is not zero";
-    for (size_t i = 0; i < n; ++i)
-        p[i * page] = mark(i, 2);
-    for (size_t i = 0; i < n; ++i)
-        if (p[i * page] != mark(i, 2))
-            return "page " + std::to_string(i) + " reads back wrong";
-    ::munmap(p, n * page);
+    ::munmap(p, pages * page);
     return {};
 }
 
@@ -79,11 +69,10 @@ std::string first_touch_by_read()
 // seeing only its own writes, and the child the parent's values from before.
 std::string copy_on_write()
 {
-    const size_t n = 1024;
-    unsigned char* p = map_anonymous(n * page, PROT_READ | PROT_WRITE);
+    unsigned char* p = map_anonymous(pages * page, PROT_READ | PROT_WRITE);
     if (!p)
         return "mmap failed";
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < pages; ++i)
         p[i * page] = mark(i, 0);
     for (unsigned round = 1; round <= 4; ++round) {
         int go[2];
@@ -98,9 +87,9 @@ std::string copy_on_write()
             // Wait until the parent has written its pages.
             if (::read(go[0], &byte, 1) != 1)
                 ::_exit(3);
-            for (size_t i = 0; i < n; i += 2)
+            for (size_t i = 0; i < pages; i += 2)
                 p[i * page] = mark(i, round);
-            for (size_t i = 0; i < n; ++i) {
+            for (size_t i = 0; i < pages; ++i) {
                 const unsigned char want = i % 2 == 0 ? mark(i, round) : mark(i, 0);
                 if (p[i * page] != want)
                     ::_exit(1);
@@ -108,7 +97,7 @@ std::string copy_on_write()
             ::_exit(0);
         }
         ::close(go[0]);
-        for (size_t i = 1; i < n; i += 2)
+        for (size_t i = 1; i < pages; i += 2)
             p[i * page] = mark(i, 100 + round);
         if (::write(go[1], "x", 1) != 1)
             return "pipe write failed";
@@ -117,15 +106,15 @@ std::string copy_on_write()
         ::waitpid(child, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             return "the child of round " + std::to_string(round) + " saw the parent's writes or lost its own";
-        for (size_t i = 0; i < n; ++i) {
+        for (size_t i = 0; i < pages; ++i) {
             const unsigned char want = i % 2 == 0 ? mark(i, 0) : mark(i, 100 + round);
             if (p[i * page] != want)
                 return "the parent saw a child's write in round " + std::to_string(round);
         }
-        for (size_t i = 1; i < n; i += 2)
+        for (size_t i = 1; i < pages; i += 2)
             p[i * page] = mark(i, 0);
     }
-    ::munmap(p, n * page);
+    ::munmap(p, pages * page);
     return {};
 }
 
@@ -205,8 +194,8 @@ extern "C" __attribute__((noinline, used)) void guest_memory_probe_code() {}
 
 int main(int argc, char** argv)
 {
-    report("first touch by write", first_touch_by_write());
-    report("first touch by read", first_touch_by_read());
+    report("first touch by write", first_touch(false, 1));
+    report("first touch by read", first_touch(true, 2));
     report("copy on write", copy_on_write());
     report("file mappings", file_mappings(argc > 1 ? argv[1] : "/proc/self/exe"));
     report("stack growth", stack_growth());
