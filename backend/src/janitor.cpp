@@ -11,9 +11,12 @@
 namespace guestuml {
 namespace {
 
-// $1 is the session directory. "kill PID" and "remove DIR" lines accumulate
-// targets; "clear" ends the watch. Only EOF without "clear" (the owner is gone)
-// triggers the clean-up.
+// $1 is the session directory. "kill PID", "remove DIR", "client PID" and
+// "file PATH" lines accumulate targets; "clear" ends the watch. Only EOF without
+// "clear" (the owner is gone) triggers the clean-up. A client's files wait for
+// the client to exit: libguestfs's recovery process SIGKILLs its qemu (our
+// owner) once the client is reaped, which can come before the owner has removed
+// them itself. A zombie has exited too.
 // The watch runs in a background subshell and the shell we started exits at
 // once: orphaned, the janitor is no longer its owner's descendant, so a tool
 // that kills a whole process tree (ctest on a time-out does) leaves it to clean
@@ -24,10 +27,15 @@ exec 3<&0
 (
 targets=
 dirs=
+client=
+files=
 while read -r cmd arg <&3; do
   case $cmd in
     kill) targets="$targets $arg" ;;
     remove) dirs="$dirs
+$arg" ;;
+    client) client=$arg ;;
+    file) files="$files
 $arg" ;;
     clear) exit 0 ;;
   esac
@@ -36,6 +44,14 @@ done
 [ -n "$targets" ] && kill -s KILL -- $targets 2>/dev/null
 rm -rf -- "$1"
 printf '%s\n' "$dirs" | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d"; done
+[ -n "$client" ] || exit 0
+running() { [ -d "/proc/$client" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$client/status" 2>/dev/null; }
+n=0
+while running && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+running && exit 0
+printf '%s\n' "$files" | while IFS= read -r f; do
+  [ -n "$f" ] && rm -f -- "$f" && rmdir -- "${f%/*}" 2>/dev/null
+done
 ) &
 )";
 
@@ -82,6 +98,23 @@ void Janitor::remove(const boost::filesystem::path& dir) noexcept
         // A name with a newline would split the command; such a directory is not ours.
         if (dir.string().find('\n') == std::string::npos && line.size() <= PIPE_BUF)
             write_line(pipe_.get(), line.data(), line.size());
+    } catch (const std::exception&) {
+    }
+}
+
+void Janitor::remove_after(pid_t client_pid, const std::vector<boost::filesystem::path>& files) noexcept
+{
+    if (!pipe_ || client_pid <= 0)
+        return;
+    try {
+        const std::string client = "client " + std::to_string(client_pid) + "\n";
+        write_line(pipe_.get(), client.data(), client.size());
+        for (const auto& f : files) {
+            const std::string line = "file " + f.string() + "\n";
+            // As in remove(): a name with a newline would split the command.
+            if (f.string().find('\n') == std::string::npos && line.size() <= PIPE_BUF)
+                write_line(pipe_.get(), line.data(), line.size());
+        }
     } catch (const std::exception&) {
     }
 }

@@ -3,7 +3,8 @@
 // reads a pipe only the owner holds; the owner names the processes to kill as it
 // starts them and says "clear" when it has cleaned up by itself. EOF without
 // "clear" means the owner died: it SIGKILLs every process named and removes the
-// session directory.
+// session directory, then removes the files of a client process once that
+// process has gone too.
 #pragma once
 
 #include "guestuml/process.hpp"
@@ -11,6 +12,7 @@
 
 #include <boost/filesystem/path.hpp>
 #include <sys/types.h>
+#include <vector>
 
 namespace guestuml {
 
@@ -27,6 +29,10 @@ public:
     void watch(pid_t pid) noexcept;
     // Adds a directory to remove besides the session directory. Never throws.
     void remove(const boost::filesystem::path& dir) noexcept;
+    // Files that client_pid would remove itself but cannot if it is killed too:
+    // removed, then their directories if left empty, once client_pid has exited
+    // (waiting up to 3 s); a client still running keeps them. Never throws.
+    void remove_after(pid_t client_pid, const std::vector<boost::filesystem::path>& files) noexcept;
     // Tells the janitor everything is cleaned up, and lets it exit. Never throws.
     void clear() noexcept;
 

@@ -75,6 +75,7 @@ struct UmlInstance::Impl {
     explicit Impl(LaunchConfig cfg)
         : config(std::move(cfg)), temp("guestuml", config.temp_parent), temp_path(temp.path()), janitor(temp_path)
     {
+        janitor.remove_after(config.client_pid, config.client_files);
     }
 
     void start();

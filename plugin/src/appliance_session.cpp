@@ -93,9 +93,14 @@ std::string console_tail(const UmlInstance& instance)
 int run_appliance(LaunchPlan plan)
 {
     const ClientWatch client;
-    std::vector<boost::filesystem::path> client_files{plan.channel_socket};
+    std::vector<boost::filesystem::path> named{plan.channel_socket};
     for (const auto& disk : plan.config.disks)
-        client_files.push_back(disk.path);
+        named.push_back(disk.path);
+    const auto client_files = client_leftovers(named);
+    // Should the client's recovery process SIGKILL us before we have removed
+    // them (it does so once the client is reaped), the janitor does.
+    plan.config.client_pid = ::getppid();
+    plan.config.client_files = client_files;
     std::signal(SIGPIPE, SIG_IGN);
     const UniqueFd signals = termination_signals();
     const UniqueFd channel = connect_channel(plan.channel_socket);

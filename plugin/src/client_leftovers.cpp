@@ -38,19 +38,23 @@ bool ClientWatch::gone_within(std::chrono::milliseconds limit) const
     return r > 0 && (p.revents & POLLIN);
 }
 
-void remove_client_leftovers(const std::vector<boost::filesystem::path>& paths) noexcept
+std::vector<boost::filesystem::path> client_leftovers(const std::vector<boost::filesystem::path>& paths)
 {
-    try {
-        for (const auto& path : paths)
-            if (is_libguestfs_leftover(path))
-                ::unlink(path.c_str());
-        // rmdir, not a recursive removal: a directory still holding anything is
-        // not what we think it is.
-        for (const auto& path : paths)
-            if (is_libguestfs_leftover(path))
-                ::rmdir(path.parent_path().c_str());
-    } catch (const std::exception&) {
-    }
+    std::vector<boost::filesystem::path> leftovers;
+    for (const auto& path : paths)
+        if (is_libguestfs_leftover(path))
+            leftovers.push_back(path);
+    return leftovers;
+}
+
+void remove_client_leftovers(const std::vector<boost::filesystem::path>& leftovers) noexcept
+{
+    for (const auto& path : leftovers)
+        ::unlink(path.c_str());
+    // rmdir, not a recursive removal: a directory still holding anything is
+    // not what we think it is.
+    for (const auto& path : leftovers)
+        ::rmdir(path.parent_path().c_str());
 }
 
 } // namespace guestuml::plugin

@@ -24,10 +24,13 @@ private:
     UniqueFd pidfd_;   // empty when the kernel has no pidfd_open: then never "gone"
 };
 
-// Of paths (files libguestfs named on our command line), removes those that are
-// libguestfs's own per-handle files (guestfsd.sock, overlayN.qcow2 in a
-// libguestfsXXXXXX directory), then each such directory that is left empty.
-// Never throws: this runs on the way out.
-void remove_client_leftovers(const std::vector<boost::filesystem::path>& paths) noexcept;
+// Of paths (files libguestfs named on our command line), those that are
+// libguestfs's own per-handle files: guestfsd.sock, overlayN.qcow2 in a
+// libguestfsXXXXXX directory.
+std::vector<boost::filesystem::path> client_leftovers(const std::vector<boost::filesystem::path>& paths);
+
+// Removes leftovers (from client_leftovers()), then each directory of theirs that
+// is left empty. Never throws: this runs on the way out.
+void remove_client_leftovers(const std::vector<boost::filesystem::path>& leftovers) noexcept;
 
 } // namespace guestuml::plugin

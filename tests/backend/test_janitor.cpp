@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <poll.h>
 #include <string>
 #include <sys/syscall.h>
@@ -114,4 +115,70 @@ TEST_CASE("a dismissed janitor leaves everything alone", "[janitor]")
     CHECK(lone.running());
     CHECK_FALSE(lone.try_wait());
     CHECK(fs::exists(dir.path()));
+}
+
+namespace {
+
+// Forks an owner whose janitor is told client's files; it reports and waits to
+// be killed.
+pid_t start_client_owner(const fs::path& session, pid_t client, const fs::path& file, int report_fd)
+{
+    const pid_t owner = ::fork();
+    if (owner != 0)
+        return owner;
+    try {
+        Janitor janitor(session);
+        janitor.remove_after(client, {file});
+        (void)!::write(report_fd, "named\n", 6);
+        ::close(report_fd);
+        for (;;)
+            ::pause();
+    } catch (...) {
+    }
+    ::_exit(1);
+}
+
+// Starts an owner naming client's file, waits until it has, and SIGKILLs it.
+void kill_owner_of(const fs::path& session, pid_t client, const fs::path& file)
+{
+    auto [report_read, report_write] = make_pipe();
+    const pid_t owner = start_client_owner(session, client, file, report_write.get());
+    REQUIRE(owner > 0);
+    report_write.reset();
+    REQUIRE(test::read_until_eof(report_read.get()) == "named\n");
+    ::kill(owner, SIGKILL);
+    int status = 0;
+    REQUIRE(::waitpid(owner, &status, 0) == owner);
+}
+
+} // namespace
+
+TEST_CASE("a SIGKILLed owner's client files go once the client has exited, not before", "[janitor]")
+{
+    TempDir parent("guestuml-janitor-test");
+    const fs::path client_dir = parent.path() / "libguestfsAb12Cd", file = client_dir / "guestfsd.sock";
+    fs::create_directories(client_dir);
+    { std::ofstream(file.string()) << "x"; }
+    const pid_t client = ::fork();
+    REQUIRE(client >= 0);
+    if (client == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+
+    // The janitor waits up to 3 s for the client, then leaves a running client's files alone.
+    kill_owner_of(parent.path() / "session1", client, file);
+    std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+    CHECK(fs::exists(file));
+
+    // A client that has exited, even one not reaped yet (a zombie), is gone.
+    ::kill(client, SIGKILL);
+    kill_owner_of(parent.path() / "session2", client, file);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (fs::exists(client_dir) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK_FALSE(fs::exists(file));
+    CHECK_FALSE(fs::exists(client_dir));
+    int status = 0;
+    CHECK(::waitpid(client, &status, 0) == client);
 }

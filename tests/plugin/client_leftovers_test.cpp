@@ -23,8 +23,11 @@ TEST_CASE("a dead client's socket and overlays go, with their directories once e
                           user / "disk.img"})
         guestuml::test::write_file(f, "x");
 
-    remove_client_leftovers({sockdir / "guestfsd.sock", tmpdir / "overlay1.qcow2", tmpdir / "overlay2.qcow2",
-                             busy / "overlay1.qcow2", user / "overlay1.qcow2", user / "disk.img", ""});
+    const auto leftovers =
+        client_leftovers({sockdir / "guestfsd.sock", tmpdir / "overlay1.qcow2", tmpdir / "overlay2.qcow2",
+                          busy / "overlay1.qcow2", user / "overlay1.qcow2", user / "disk.img", ""});
+    CHECK(leftovers.size() == 4);
+    remove_client_leftovers(leftovers);
 
     CHECK_FALSE(fs::exists(sockdir));
     CHECK_FALSE(fs::exists(tmpdir));

@@ -2,7 +2,9 @@
 // again: the client SIGKILLed during an upload, UML SIGKILLed during a read, a
 // guest kernel panic, the overlay directory full, a time-out (SIGTERM to the
 // client). After each: no process left, no guestuml file left, the read-only
-// image unchanged; and every tenth time, a normal session still works.
+// image unchanged; and every tenth time, a normal session still works. Then the
+// race a time-out can lose: the plugin SIGKILLed before it has removed the dead
+// client's files.
 #include "guestfish_run.hpp"
 #include "host_watch.hpp"
 #include "test_images.hpp"
@@ -13,9 +15,11 @@
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <fstream>
 #include <random>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -124,6 +128,22 @@ void check_normal_session(const fs::path& work, const Images& im)
     fs::remove_all(tmp);
 }
 
+// The guestuml-qemu that client started (its child of that name), or 0.
+pid_t plugin_of(pid_t client)
+{
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::ifstream stat((entry.path() / "stat").string());
+        std::string line;
+        if (!std::getline(stat, line) || line.find("(guestuml-qemu)") == std::string::npos)
+            continue;
+        const auto after_name = line.rfind(')');
+        int ppid = 0;
+        if (std::sscanf(line.c_str() + after_name + 1, " %*c %d", &ppid) == 1 && ppid == client)
+            return static_cast<pid_t>(std::stoi(entry.path().filename().string()));
+    }
+    return 0;
+}
+
 } // namespace
 
 TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, next session works", "[faults]")
@@ -220,4 +240,46 @@ TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, 
     CHECK(memory_left.empty());
     WARN(fmt::format("{} faults injected, {} left nothing behind; {} normal sessions in between worked", count,
                      survived, normal_sessions));
+}
+
+// libguestfs's recovery process SIGKILLs its qemu once the client has died and
+// been reaped, which can come before guestuml-qemu has removed the client's
+// files: the plugin is held stopped here so that it always does.
+TEST_CASE("a client killed, then its plugin SIGKILLed before it cleans up: nothing left behind", "[faults]")
+{
+    TempDir work("guestuml-faults");
+    const Images im = make_images(work.path());
+    const auto sockdirs_before = libguestfs_sockdirs();
+    const fs::path tmp = work.path() / "tmp", marker = work.path() / "up";
+    fs::create_directories(tmp);
+    GuestfishRun run(tmp, work.path() / "run.log", {},
+                     fmt::format("add-drive {} readonly:true format:raw\nrun\n!touch {}\ndebug sh \"sleep 120\"\n",
+                                 im.readonly.string(), marker.string()));
+    if (!wait_for_file(marker, 120s)) {
+        run.signal(SIGKILL);
+        run.wait_for(10s);
+        FAIL("the session did not launch: " << run.output());
+    }
+    const pid_t plugin = plugin_of(run.pid());
+    REQUIRE(plugin > 0);
+    REQUIRE(::kill(plugin, SIGSTOP) == 0);
+    run.signal(SIGTERM);
+    REQUIRE(run.wait_for(30s));   // reaped: what the recovery process waits for
+    REQUIRE(::kill(plugin, SIGKILL) == 0);
+
+    CHECK(wait_for_no_process(tmp.string(), 20s).empty());
+    std::vector<std::string> ours;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    do {
+        std::this_thread::sleep_for(100ms);
+        ours.clear();
+        for (const auto& f : files_under(tmp))
+            if (f.rfind("guestuml", 0) == 0 || f.rfind("libguestfs", 0) == 0)
+                ours.push_back(f);
+        for (const auto& d : added_since(sockdirs_before, libguestfs_sockdirs()))
+            ours.push_back(d);
+    } while (!ours.empty() && std::chrono::steady_clock::now() < deadline);
+    INFO("left files: " << join(ours));
+    CHECK(ours.empty());
+    CHECK(test::sha256_file(im.readonly) == im.readonly_sum);
 }

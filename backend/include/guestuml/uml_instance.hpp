@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace guestuml {
@@ -41,6 +42,11 @@ struct LaunchConfig {
     // Confine UML (Landlock, no network, no new privileges; see sandbox.hpp).
     // Off only to debug the sandbox itself.
     bool sandbox = true;
+    // Files of the process we serve (libguestfs's socket and overlays) that it
+    // removes itself unless it is killed: if this process is killed as well,
+    // they are removed once client_pid has exited. 0: no such files.
+    pid_t client_pid = 0;
+    std::vector<boost::filesystem::path> client_files;
 };
 
 // A launch or run-time failure; what() ends with the last console lines.
