@@ -91,30 +91,29 @@ void Janitor::watch(pid_t pid) noexcept
 
 void Janitor::remove(const boost::filesystem::path& dir) noexcept
 {
-    if (!pipe_)
-        return;
-    try {
-        const std::string line = "remove " + dir.string() + "\n";
-        // A name with a newline would split the command; such a directory is not ours.
-        if (dir.string().find('\n') == std::string::npos && line.size() <= PIPE_BUF)
-            write_line(pipe_.get(), line.data(), line.size());
-    } catch (const std::exception&) {
-    }
+    send_path("remove", dir);
 }
 
 void Janitor::remove_after(pid_t client_pid, const std::vector<boost::filesystem::path>& files) noexcept
 {
     if (!pipe_ || client_pid <= 0)
         return;
+    char line[32];
+    const int n = std::snprintf(line, sizeof line, "client %d\n", static_cast<int>(client_pid));
+    write_line(pipe_.get(), line, static_cast<size_t>(n));
+    for (const auto& f : files)
+        send_path("file", f);
+}
+
+void Janitor::send_path(const char* command, const boost::filesystem::path& path) noexcept
+{
+    if (!pipe_)
+        return;
     try {
-        const std::string client = "client " + std::to_string(client_pid) + "\n";
-        write_line(pipe_.get(), client.data(), client.size());
-        for (const auto& f : files) {
-            const std::string line = "file " + f.string() + "\n";
-            // As in remove(): a name with a newline would split the command.
-            if (f.string().find('\n') == std::string::npos && line.size() <= PIPE_BUF)
-                write_line(pipe_.get(), line.data(), line.size());
-        }
+        const std::string line = std::string(command) + " " + path.string() + "\n";
+        // A name with a newline would split the command; such a path is not ours.
+        if (path.string().find('\n') == std::string::npos && line.size() <= PIPE_BUF)
+            write_line(pipe_.get(), line.data(), line.size());
     } catch (const std::exception&) {
     }
 }

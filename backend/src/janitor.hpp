@@ -37,6 +37,9 @@ public:
     void clear() noexcept;
 
 private:
+    // Sends "COMMAND PATH", unless the path cannot travel as one line.
+    void send_path(const char* command, const boost::filesystem::path& path) noexcept;
+
     UniqueFd pipe_;   // write end, close-on-exec: EOF reaches the janitor only when we die
     Process process_;
 };

@@ -128,6 +128,21 @@ void check_normal_session(const fs::path& work, const Images& im)
     fs::remove_all(tmp);
 }
 
+// guestuml's files under a session's tmp, and libguestfs's per-handle ones (its
+// overlays there, its socket directories not in sockdirs_before), which a killed
+// client cannot remove itself. .guestfs-0 is libguestfs's appliance cache, kept
+// on purpose.
+std::vector<std::string> files_left(const fs::path& tmp, const std::vector<std::string>& sockdirs_before)
+{
+    std::vector<std::string> ours;
+    for (const auto& f : files_under(tmp))
+        if (f.rfind("guestuml", 0) == 0 || f.rfind("libguestfs", 0) == 0)
+            ours.push_back(f);
+    for (const auto& d : added_since(sockdirs_before, libguestfs_sockdirs()))
+        ours.push_back(d);
+    return ours;
+}
+
 // The guestuml-qemu that client started (its child of that name), or 0.
 pid_t plugin_of(pid_t client)
 {
@@ -210,15 +225,7 @@ TEST_CASE("100 injected faults: nothing left behind, read-only image unchanged, 
         const auto left = wait_for_no_process(tmp.string(), 20s);
         INFO("left processes: " << join(left));
         CHECK(left.empty());
-        // guestuml's files, and libguestfs's per-handle ones (its overlays here, its
-        // socket directory in /tmp), which a killed client cannot remove itself.
-        // .guestfs-0 is libguestfs's appliance cache, kept on purpose.
-        std::vector<std::string> ours;
-        for (const auto& f : files_under(tmp))
-            if (f.rfind("guestuml", 0) == 0 || f.rfind("libguestfs", 0) == 0)
-                ours.push_back(f);
-        for (const auto& d : added_since(sockdirs_before, libguestfs_sockdirs()))
-            ours.push_back(d);
+        const auto ours = files_left(tmp, sockdirs_before);
         INFO("left files: " << join(ours));
         CHECK(ours.empty());
         REQUIRE(test::sha256_file(im.readonly) == im.readonly_sum);
@@ -272,12 +279,7 @@ TEST_CASE("a client killed, then its plugin SIGKILLed before it cleans up: nothi
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     do {
         std::this_thread::sleep_for(100ms);
-        ours.clear();
-        for (const auto& f : files_under(tmp))
-            if (f.rfind("guestuml", 0) == 0 || f.rfind("libguestfs", 0) == 0)
-                ours.push_back(f);
-        for (const auto& d : added_since(sockdirs_before, libguestfs_sockdirs()))
-            ours.push_back(d);
+        ours = files_left(tmp, sockdirs_before);
     } while (!ours.empty() && std::chrono::steady_clock::now() < deadline);
     INFO("left files: " << join(ours));
     CHECK(ours.empty());
