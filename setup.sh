@@ -27,6 +27,8 @@ cd "$(dirname "$0")"
 #                            and LUKS images are made with guestfish on guestuml itself
 #   rpm                      rpmbuild and rpm write the Fedora-like test image's rpm database
 #   libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config   the build
+#   libaugeas-dev            augeas.h for guestuml-augeas.so, the appliance's preload that
+#                            has Augeas compile only the lenses a load needs (docs/augeas.md)
 #   linux-source-6.12        the sources of guestuml's minimal UML kernel (appliance/kernel/)
 #   make gcc flex bison bc xz-utils patch
 #                            what building that kernel needs: kbuild, the Kconfig parser
@@ -37,7 +39,7 @@ packages=(
     openssl openssh-server openssh-client
     linux-source-6.12 make gcc flex bison bc xz-utils patch
     e2fsprogs fdisk xfsprogs dosfstools btrfs-progs cpio rpm
-    libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config
+    libboost-filesystem-dev libfmt-dev catch2 cmake ninja-build g++ pkg-config libaugeas-dev
 )
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

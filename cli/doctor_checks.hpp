@@ -22,7 +22,8 @@ CheckResult check_ptrace();
 CheckResult check_exec_tmp();
 // One result per Debian package guestuml needs (dpkg-query), with its key file.
 std::vector<CheckResult> check_packages();
-// guestuml's own helper programs (the qemu stand-in, the guest init, the udevadm shim).
+// guestuml's own helper programs (the qemu stand-in, the guest init, the udevadm shim,
+// the Augeas preload and its table writer).
 std::vector<CheckResult> check_helpers();
 // The cached appliance (built now if missing, which takes about 30 s).
 CheckResult check_appliance();

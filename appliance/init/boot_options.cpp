@@ -19,6 +19,7 @@ BootOptions parse_boot_options(std::string_view cmdline)
     BootOptions options;
     std::string verbose;
     std::string profile;
+    std::string lazy_augeas;
     size_t pos = 0;
     while (pos < cmdline.size()) {
         const size_t start = cmdline.find_first_not_of(" \t\n", pos);
@@ -34,6 +35,8 @@ BootOptions parse_boot_options(std::string_view cmdline)
             options.verbose = verbose == "1";
         if (take_value(word, "guestuml_profile=", profile))
             options.profile = profile == "1";
+        if (take_value(word, "guestuml_lazy_augeas=", lazy_augeas))
+            options.lazy_augeas = lazy_augeas != "0";
         pos = end;
     }
     return options;

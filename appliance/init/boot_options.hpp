@@ -13,6 +13,9 @@ struct BootOptions {
     // verbose) without guestfsd's --verbose, for bench/boot_bench's profile.
     bool profile = false;
     std::string term;       // TERM=...: passed to guestfsd's environment
+    // guestuml_lazy_augeas=0: guestfsd runs without guestuml-augeas.so (Augeas
+    // then compiles every lens module at each aug_init, as on QEMU).
+    bool lazy_augeas = true;
 };
 
 // Parses /proc/cmdline's text (space-separated words; the last occurrence wins).

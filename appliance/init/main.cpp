@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <string>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -43,6 +44,8 @@ const std::vector<ModuleRequest> md_modules = {
 };
 
 constexpr const char* tool_path = "/sbin:/usr/sbin:/bin:/usr/bin";
+// Put there by the appliance builder (appliance/augeas/lazy_lenses.cpp).
+constexpr const char* augeas_preload = "/usr/lib/guestuml/guestuml-augeas.so";
 
 std::string modules_dir()
 {
@@ -57,12 +60,22 @@ std::vector<std::string> daemon_environment(const BootOptions& options)
     return {
         fmt::format("PATH={}", tool_path),
         fmt::format("TERM={}", options.term.empty() ? "linux" : options.term),
+        // The Augeas preload's table is made for this HOME (appliance/src/root_fixups.cpp).
         "HOME=/",
         fmt::format("LVM_SYSTEM_DIR={}", lvm_system_dir),
         // Debian maintainer scripts run by some tools want a runlevel (Debian bug 606622).
         "RUNLEVEL=S",
         "PREVLEVEL=N",
     };
+}
+
+// guestfsd's own environment: the tools' plus the Augeas preload, which only
+// guestfsd uses (the library takes itself out of what guestfsd passes on).
+std::vector<std::string> guestfsd_environment(std::vector<std::string> env, const BootOptions& options)
+{
+    if (options.lazy_augeas && ::access(augeas_preload, R_OK) == 0)
+        env.push_back(fmt::format("LD_PRELOAD={}", augeas_preload));
+    return env;
 }
 
 std::vector<std::string> daemon_argv(const BootOptions& options)
@@ -151,7 +164,7 @@ void try_step(const BootLog& log, const char* name, F&& step)
     for (const auto& a : argv)
         command += (command.empty() ? "" : " ") + a;
     log.note(fmt::format("starting {} at {:.0f} ms", command, monotonic_ms()));
-    supervise_until_power_off(spawn(argv, env), log);
+    supervise_until_power_off(spawn(argv, guestfsd_environment(env, options)), log);
 }
 
 } // namespace

@@ -62,8 +62,9 @@ void write_readme(const fs::path& path, const ApplianceInputs& inputs)
            "initrd  an empty cpio archive: UML boots the root image directly, libguestfs\n"
            "        only wants the file to exist\n"
            "root    an ext2 image made with supermin from " << inputs.supermin_d.string() << ",\n"
-           "        with guestuml-init as /init, the udevadm shim as /usr/sbin/udevadm and\n"
-           "        the kernel modules in /lib/modules/" << inputs.kernel_version << "\n"
+           "        with guestuml-init as /init, the udevadm shim as /usr/sbin/udevadm,\n"
+           "        guestuml-augeas.so in /usr/lib/guestuml and the kernel modules in\n"
+           "        /lib/modules/" << inputs.kernel_version << "\n"
            "\n"
            "The root is opened read-only (ubd0r=); guestuml-init makes it writable in\n"
            "memory with an overlayfs. Nothing here is ever modified. Remove this directory\n"
@@ -93,6 +94,7 @@ void build_appliance(const fs::path& dir, const ApplianceInputs& inputs, const P
     say(fmt::format("adding kernel modules {} and guestuml's init", inputs.kernel_version));
     install_kernel_modules(chroot, inputs);
     install_guestuml_files(chroot, inputs);
+    install_augeas_preload(chroot, inputs, log);
 
     say("making the ext2 root image");
     make_root_image(chroot, dir / "root", log);

@@ -90,6 +90,8 @@ ApplianceInputs default_appliance_inputs()
     inputs.supermin_d = supermin_d.empty() ? fs::path(default_supermin_d) : fs::path(supermin_d);
     inputs.init = helper_program("guestuml-init");
     inputs.udevadm_shim = helper_program("udevadm");
+    inputs.augeas_preload = helper_program("guestuml-augeas.so");
+    inputs.augeas_table = helper_program("guestuml-augeas-table");
     return inputs;
 }
 

@@ -83,6 +83,8 @@ std::string describe_appliance_inputs(const ApplianceInputs& inputs)
         d += fmt::format("dpkg-status {}\n", stat_line(dpkg_status));
     d += fmt::format("init {}\n", content_hash(inputs.init));
     d += fmt::format("udevadm-shim {}\n", content_hash(inputs.udevadm_shim));
+    d += fmt::format("augeas-preload {}\n", content_hash(inputs.augeas_preload));
+    d += fmt::format("augeas-table {}\n", content_hash(inputs.augeas_table));
     return d;
 }
 

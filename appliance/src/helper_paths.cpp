@@ -31,6 +31,10 @@ fs::path build_tree_location(std::string_view name)
         return generated::build_init;
     if (name == "udevadm")
         return generated::build_udevadm;
+    if (name == "guestuml-augeas.so")
+        return generated::build_augeas_preload;
+    if (name == "guestuml-augeas-table")
+        return generated::build_augeas_table;
     if (name == "guestuml-qemu")
         return generated::build_qemu;
     throw Error(fmt::format("unknown guestuml helper program '{}'", name));

@@ -1,6 +1,7 @@
 #include "root_fixups.hpp"
 
 #include "chroot_path.hpp"
+#include "tool_runner.hpp"
 
 #include "guestuml/error.hpp"
 
@@ -96,6 +97,29 @@ void install_guestuml_files(const fs::path& chroot, const ApplianceInputs& input
     } catch (const fs::filesystem_error& e) {
         throw Error(fmt::format("installing guestuml's files into the appliance: {}", e.what()));
     }
+}
+
+void install_augeas_preload(const fs::path& chroot, const ApplianceInputs& inputs, const fs::path& log)
+{
+    // These paths are fixed in guestuml-init and in the library itself.
+    const fs::path dir = chroot_path(chroot, "/usr/lib") / "guestuml";
+    const fs::path lenses = chroot_path(chroot, "/usr/share/augeas/lenses");
+    try {
+        fs::create_directories(dir);
+        fs::permissions(dir, fs::perms(0755));
+        fs::copy_file(inputs.augeas_preload, dir / "guestuml-augeas.so", fs::copy_options::overwrite_existing);
+        fs::permissions(dir / "guestuml-augeas.so", fs::perms(0644));
+    } catch (const fs::filesystem_error& e) {
+        throw Error(fmt::format("installing {} into the appliance: {}", inputs.augeas_preload.string(), e.what()));
+    }
+    if (!fs::is_directory(lenses / "dist"))
+        throw Error(fmt::format("the appliance has no Augeas lenses in {} (is augeas-lenses installed?)",
+                                (lenses / "dist").string()));
+    // Some lenses' globs are under $HOME, and guestfsd runs with HOME=/
+    // (guestuml-init's daemon_environment); the library checks it matches.
+    run_tool({inputs.augeas_table.string(), (dir / "augeas-autoload.table").string(), lenses.string(),
+              (lenses / "dist").string()},
+             log, {"HOME=/"});
 }
 
 } // namespace guestuml

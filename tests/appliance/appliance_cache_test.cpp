@@ -71,8 +71,10 @@ struct FakeInputs {
         write(d / "supermin.d/packages", "bash\n");
         write(d / "guestuml-init", "init v1");
         write(d / "udevadm", "shim v1");
+        write(d / "guestuml-augeas.so", "preload v1");
+        write(d / "guestuml-augeas-table", "table v1");
         inputs = {d / "supermin.d", d / "linux.uml", d / "modules/6.1.0", "6.1.0",
-                  d / "guestuml-init", d / "udevadm"};
+                  d / "guestuml-init", d / "udevadm", d / "guestuml-augeas.so", d / "guestuml-augeas-table"};
     }
 };
 
@@ -104,6 +106,8 @@ TEST_CASE("the cache key is stable and follows every input")
         fs::last_write_time(d / "guestuml-init", mtime);
     }
     SECTION("udevadm shim content") { write(d / "udevadm", "shim v2"); }
+    SECTION("Augeas preload content") { write(d / "guestuml-augeas.so", "preload v2"); }
+    SECTION("Augeas table writer content") { write(d / "guestuml-augeas-table", "table v2"); }
     SECTION("kernel version") { fake.inputs.kernel_version = "6.1.1"; }
     CHECK(appliance_cache_key(fake.inputs) != key);
 }
@@ -146,6 +150,8 @@ TEST_CASE("helper programs: GUESTUML_LIBEXEC overrides, the build tree otherwise
     // The test runs from the build tree, which builds both guest programs first.
     CHECK(fs::is_regular_file(helper_program("guestuml-init")));
     CHECK(helper_program("udevadm").filename() == "udevadm");
+    CHECK(fs::is_regular_file(helper_program("guestuml-augeas.so")));
+    CHECK(fs::is_regular_file(helper_program("guestuml-augeas-table")));
     CHECK_THROWS_AS(helper_program("no-such-helper"), Error);
 }
 

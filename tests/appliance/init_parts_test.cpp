@@ -102,6 +102,9 @@ TEST_CASE("boot options come from the kernel command line")
     const auto profile = parse_boot_options("root=/dev/ubda guestuml_profile=1");
     CHECK(profile.profile);
     CHECK_FALSE(profile.verbose);
+    CHECK(profile.lazy_augeas);
+    CHECK_FALSE(parse_boot_options("root=/dev/ubda guestuml_lazy_augeas=0").lazy_augeas);
+    CHECK(parse_boot_options("guestuml_lazy_augeas=0 guestuml_lazy_augeas=1").lazy_augeas);
 }
 
 TEST_CASE("by-path names follow the virtio-uml platform device number")

@@ -38,6 +38,8 @@ struct ApplianceInputs {
     std::string kernel_version;             // the modules' version directory name
     boost::filesystem::path init;           // our static PID 1
     boost::filesystem::path udevadm_shim;   // our udevadm that makes "settle" free
+    boost::filesystem::path augeas_preload; // guestuml-augeas.so: Augeas compiles only the lenses it needs
+    boost::filesystem::path augeas_table;   // the program that writes that library's table
     // With minimal_kernel set, kernel, modules and kernel_version are filled in
     // by ensure_appliance() from the kernel cache (building the kernel first).
     std::optional<MinimalKernelSpec> minimal_kernel;
