@@ -10,6 +10,7 @@
 // and lenses (and $HOME); aug_load then has Augeas compile the modules its remaining
 // transforms name, first. What a caller sees is what Augeas alone gives, except
 // that the order of the /augeas/load entries is the builder's directory order.
+#include "augeas_matches.hpp"
 #include "autoload_table.hpp"
 
 #include <augeas.h>
@@ -29,6 +30,8 @@ constexpr const char* table_path = "/usr/lib/guestuml/augeas-autoload.table";
 // Where this shim has Augeas compile a module: entries it adds before the
 // caller's in /augeas/load and removes after the load.
 constexpr const char* loader_label = "guestuml-module-loader";
+constexpr const char* loader_entries = "/augeas/load/guestuml-module-loader";
+constexpr const char* newest_loader_lens = "/augeas/load/guestuml-module-loader[1]/lens";
 
 template <typename Fn>
 Fn* next_definition(const char* name)
@@ -82,24 +85,22 @@ bool add_transforms(augeas* aug, const std::vector<AutoloadEntry>& entries)
 // gets a loader entry ahead of it, whether or not the module is already in.
 int add_module_loaders(augeas* aug)
 {
-    char** lens_paths = nullptr;
-    const int n = aug_match(aug, "/augeas/load/*/lens", &lens_paths);
     std::set<std::string> modules;
-    for (int i = 0; i < n; ++i) {
-        const char* lens = nullptr;
-        if (aug_get(aug, lens_paths[i], &lens) == 1 && lens && lens[0] == '@' && lens[1] != '\0')
-            modules.insert(lens + 1);
-        std::free(lens_paths[i]);
+    {
+        const AugeasMatches lenses(aug, "/augeas/load/*/lens");
+        for (int i = 0; i < lenses.count(); ++i) {
+            const char* lens = nullptr;
+            if (aug_get(aug, lenses[i], &lens) == 1 && lens && lens[0] == '@' && lens[1] != '\0')
+                modules.insert(lens + 1);
+        }
     }
-    std::free(lens_paths);
 
     int added = 0;
-    const std::string first_loader = std::string("/augeas/load/") + loader_label + "[1]/lens";
     for (const auto& module : modules) {
         if (aug_insert(aug, "/augeas/load/*[1]", loader_label, 1) < 0)
             break;
         ++added;
-        if (aug_set(aug, first_loader.c_str(), (module + ".lns").c_str()) < 0)
+        if (aug_set(aug, newest_loader_lens, (module + ".lns").c_str()) < 0)
             break;
     }
     return added;
@@ -117,19 +118,23 @@ __attribute__((visibility("default"))) augeas* aug_init(const char* root, const 
         return nullptr;
     if (!table_applies(loadpath, flags))
         return real_init(root, loadpath, flags);
-    const auto table = read_table();
-    // Lenses compute some globs from $HOME when they are compiled.
-    const char* home = std::getenv("HOME");
-    if (!table || table->home != (home ? home : ""))
-        return real_init(root, loadpath, flags);
-
-    augeas* aug = real_init(root, loadpath, flags | AUG_NO_MODL_AUTOLOAD);
-    if (!aug || aug_error(aug) != AUG_NOERROR)
-        return aug;
-    if (add_transforms(aug, table->entries))
-        return aug;
+    augeas* aug = nullptr;
+    try {   // nothing may escape into C callers; out of memory means Augeas alone
+        const auto table = read_table();
+        // Lenses compute some globs from $HOME when they are compiled.
+        const char* home = std::getenv("HOME");
+        if (!table || table->home != (home ? home : ""))
+            return real_init(root, loadpath, flags);
+        aug = real_init(root, loadpath, flags | AUG_NO_MODL_AUTOLOAD);
+        if (!aug || aug_error(aug) != AUG_NOERROR)
+            return aug;
+        if (add_transforms(aug, table->entries))
+            return aug;
+    } catch (...) {
+    }
     // The tree would be incomplete: let Augeas do it all after all.
-    aug_close(aug);
+    if (aug)
+        aug_close(aug);
     return real_init(root, loadpath, flags);
 }
 
@@ -138,11 +143,17 @@ __attribute__((visibility("default"))) int aug_load(augeas* aug)
     auto* real_load = next_definition<int(augeas*)>("aug_load");
     if (!real_load)
         return -1;
-    const bool loaders = add_module_loaders(aug) > 0;
+    bool loaders = false;
+    try {
+        loaders = add_module_loaders(aug) > 0;
+    } catch (...) {
+        // Out of memory: some loaders may be in; they are removed below.
+        loaders = true;
+    }
     const int result = real_load(aug);
     // On failure the caller wants aug_error's account, which any call here would reset.
     if (result == 0 && loaders)
-        aug_rm(aug, (std::string("/augeas/load/") + loader_label).c_str());
+        aug_rm(aug, loader_entries);
     return result;
 }
 

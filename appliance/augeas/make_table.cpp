@@ -3,6 +3,7 @@
 // the appliance's Augeas sees its standard path, with this process's $HOME. The
 // appliance builder runs it on the appliance's /usr/share/augeas/lenses and
 // .../dist with guestfsd's HOME.
+#include "augeas_matches.hpp"
 #include "autoload_table.hpp"
 
 #include <augeas.h>
@@ -24,23 +25,6 @@ struct AugeasCloser {
 };
 using AugeasHandle = std::unique_ptr<augeas, AugeasCloser>;
 
-struct Matches {
-    char** paths = nullptr;
-    int count = 0;
-    Matches(augeas* aug, const std::string& expr) : count(aug_match(aug, expr.c_str(), &paths))
-    {
-        if (count < 0)
-            throw std::runtime_error(fmt::format("aug_match {}: {}", expr, aug_error_message(aug)));
-    }
-    ~Matches()
-    {
-        for (int i = 0; i < count; ++i)
-            std::free(paths[i]);
-        std::free(paths);
-    }
-    Matches(const Matches&) = delete;
-    Matches& operator=(const Matches&) = delete;
-};
 
 std::string get(augeas* aug, const char* path)
 {
@@ -61,23 +45,27 @@ std::string label(augeas* aug, const char* path)
 std::vector<AutoloadEntry> autoload_entries(augeas* aug)
 {
     std::vector<AutoloadEntry> entries;
-    const Matches transforms(aug, "/augeas/load/*");
-    for (int i = 0; i < transforms.count; ++i) {
-        AutoloadEntry entry{label(aug, transforms.paths[i]), {}};
+    const AugeasMatches transforms(aug, "/augeas/load/*");
+    if (transforms.count() < 0)
+        throw std::runtime_error(fmt::format("aug_match /augeas/load/*: {}", aug_error_message(aug)));
+    for (int i = 0; i < transforms.count(); ++i) {
+        AutoloadEntry entry{label(aug, transforms[i]), {}};
         // Augeas names each transform after its module and its lens "@Module";
         // the shim recreates exactly that.
-        if (get(aug, fmt::format("{}/lens", transforms.paths[i]).c_str()) != "@" + entry.module)
-            throw std::runtime_error(fmt::format("{}: not an autoload transform", transforms.paths[i]));
-        const Matches children(aug, fmt::format("{}/*", transforms.paths[i]));
-        for (int c = 0; c < children.count; ++c) {
-            const std::string kind = label(aug, children.paths[c]);
+        if (get(aug, fmt::format("{}/lens", transforms[i]).c_str()) != "@" + entry.module)
+            throw std::runtime_error(fmt::format("{}: not an autoload transform", transforms[i]));
+        const AugeasMatches children(aug, fmt::format("{}/*", transforms[i]).c_str());
+        if (children.count() < 0)
+            throw std::runtime_error(fmt::format("aug_match {}/*: {}", transforms[i], aug_error_message(aug)));
+        for (int c = 0; c < children.count(); ++c) {
+            const std::string kind = label(aug, children[c]);
             if (kind == "lens")
                 continue;
             if (kind != "incl" && kind != "excl")
-                throw std::runtime_error(fmt::format("{}: unexpected node", children.paths[c]));
-            const std::string glob = get(aug, children.paths[c]);
+                throw std::runtime_error(fmt::format("{}: unexpected node", children[c]));
+            const std::string glob = get(aug, children[c]);
             if (glob.find('\n') != std::string::npos)
-                throw std::runtime_error(fmt::format("{}: a newline in a glob", children.paths[c]));
+                throw std::runtime_error(fmt::format("{}: a newline in a glob", children[c]));
             entry.filters.push_back({kind == "incl", glob});
         }
         entries.push_back(std::move(entry));
