@@ -43,7 +43,9 @@ void Vring::notify_guest()
         return;
     const std::uint64_t one = 1;
     // The call descriptor is UML's pipe, non-blocking: when it is full the
-    // guest has interrupts pending anyway.
+    // guest has interrupts pending anyway. Once UML is gone the write fails with
+    // EPIPE (the server's thread blocks SIGPIPE) and the next read of the
+    // vhost-user socket ends the session.
     while (::write(call.get(), &one, sizeof one) < 0 && errno == EINTR) {
     }
 }

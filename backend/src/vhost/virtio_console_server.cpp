@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <csignal>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -107,6 +109,14 @@ std::string VirtioConsoleServer::error() const
 
 void VirtioConsoleServer::run() noexcept
 {
+    // The guest's call descriptors are UML's pipes (Vring::notify_guest), so a
+    // notification after UML died raises SIGPIPE, which would end whatever
+    // program hosts this server. Blocked in this thread only, it stays pending
+    // here and the write fails with EPIPE instead.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     try {
         std::array<pollfd, 2> fds{{{stop_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}}};
         while (true) {
