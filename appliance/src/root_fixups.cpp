@@ -15,11 +15,11 @@ namespace guestuml {
 
 namespace {
 
-void copy_program(const fs::path& from, const fs::path& to)
+void copy_program(const fs::path& from, const fs::path& to, fs::perms mode = fs::perms(0755))
 {
     fs::remove(to);
     fs::copy_file(from, to);
-    fs::permissions(to, fs::perms(0755));
+    fs::permissions(to, mode);
 }
 
 // Replaces whatever is at link (a file, a link, an empty directory) with a symlink.
@@ -105,10 +105,8 @@ void install_augeas_preload(const fs::path& chroot, const ApplianceInputs& input
     const fs::path dir = chroot_path(chroot, "/usr/lib") / "guestuml";
     const fs::path lenses = chroot_path(chroot, "/usr/share/augeas/lenses");
     try {
-        fs::create_directories(dir);
-        fs::permissions(dir, fs::perms(0755));
-        fs::copy_file(inputs.augeas_preload, dir / "guestuml-augeas.so", fs::copy_options::overwrite_existing);
-        fs::permissions(dir / "guestuml-augeas.so", fs::perms(0644));
+        ensure_dir(dir, fs::perms(0755));
+        copy_program(inputs.augeas_preload, dir / "guestuml-augeas.so", fs::perms(0644));
     } catch (const fs::filesystem_error& e) {
         throw Error(fmt::format("installing {} into the appliance: {}", inputs.augeas_preload.string(), e.what()));
     }

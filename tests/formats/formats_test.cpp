@@ -3,6 +3,7 @@
 // with qemu-img convert, or served from it by servers on loopback and Unix
 // sockets. One appliance per group.
 #define CATCH_CONFIG_MAIN
+#include "guestfs_handle.hpp"
 #include "os_images.hpp"
 #include "private_trust.hpp"
 #include "process_tree.hpp"
@@ -43,10 +44,7 @@ using namespace guestuml::formats::test;
 
 namespace {
 
-struct HandleCloser {
-    void operator()(guestfs_h* g) const noexcept { guestfs_close(g); }
-};
-using Handle = std::unique_ptr<guestfs_h, HandleCloser>;
+using Handle = guestuml::test::GuestfsHandle;
 
 std::string take(char* s)
 {

@@ -5,11 +5,12 @@
 #include "plugin_images.hpp"
 #include "tool_run.hpp"
 
+#include "guestfs_handle.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <guestfs.h>
 #include <map>
-#include <memory>
 #include <string>
 
 using namespace guestuml::plugin::test;
@@ -19,11 +20,6 @@ namespace {
 // aug-init's flags, as in augeas.h.
 constexpr int aug_save_noop = 1 << 4;
 constexpr int aug_no_load = 1 << 5;
-
-struct HandleCloser {
-    void operator()(guestfs_h* g) const noexcept { guestfs_close(g); }
-};
-using Handle = std::unique_ptr<guestfs_h, HandleCloser>;
 
 // Every node under a path expression, path -> value ("(none)" for a node without one).
 using Tree = std::map<std::string, std::string>;
@@ -86,7 +82,7 @@ struct AugeasView {
 
 AugeasView augeas_view(const PluginImages& images, const char* append)
 {
-    Handle handle(guestfs_create());
+    guestuml::test::GuestfsHandle handle(guestfs_create());
     guestfs_h* g = handle.get();
     REQUIRE(g);
     REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,

@@ -4,21 +4,18 @@
 #include "test_images.hpp"
 #include "tool_run.hpp"
 
+#include "guestfs_handle.hpp"
+
 #include "guestuml/temp_dir.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <guestfs.h>
-#include <memory>
 
 using namespace guestuml::plugin::test;
 
 namespace {
-
-struct HandleCloser {
-    void operator()(guestfs_h* g) const noexcept { guestfs_close(g); }
-};
 
 std::vector<std::string> take_strings(char** list)
 {
@@ -44,7 +41,7 @@ TEST_CASE("C API: two drives, launch, inspect, shutdown", "[capi]")
 {
     apply_guestuml_env();
     const auto images = plugin_images(PLUGIN_IMAGE_DIR);
-    std::unique_ptr<guestfs_h, HandleCloser> handle(guestfs_create());
+    guestuml::test::GuestfsHandle handle(guestfs_create());
     guestfs_h* g = handle.get();
     REQUIRE(g);
     REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
@@ -94,7 +91,7 @@ TEST_CASE("C API: guest processes' memory on the minimal kernel", "[capi]")
     const auto image = dir.path() / "probe.img";
     guestuml::test::make_ext4_image(image, 32, content, "probe");
 
-    std::unique_ptr<guestfs_h, HandleCloser> handle(guestfs_create());
+    guestuml::test::GuestfsHandle handle(guestfs_create());
     guestfs_h* g = handle.get();
     REQUIRE(g);
     REQUIRE(guestfs_add_drive_opts(g, image.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
