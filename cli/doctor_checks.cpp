@@ -161,7 +161,8 @@ std::vector<CheckResult> check_packages()
 std::vector<CheckResult> check_helpers()
 {
     std::vector<CheckResult> results;
-    for (const char* name : {"guestuml-qemu", "guestuml-init", "udevadm", "guestuml-augeas.so", "guestuml-augeas-table"}) {
+    for (const char* name : {"guestuml-qemu", "guestuml-init", "udevadm", "guestuml-augeas.so", "guestuml-augeas-table",
+                             "guestuml-vfork.so"}) {
         CheckResult r{fmt::format("helper {}", name), false, {}, {}};
         try {
             r.detail = helper_program(name).string();

@@ -20,6 +20,7 @@ BootOptions parse_boot_options(std::string_view cmdline)
     std::string verbose;
     std::string profile;
     std::string lazy_augeas;
+    std::string vfork;
     size_t pos = 0;
     while (pos < cmdline.size()) {
         const size_t start = cmdline.find_first_not_of(" \t\n", pos);
@@ -37,6 +38,8 @@ BootOptions parse_boot_options(std::string_view cmdline)
             options.profile = profile == "1";
         if (take_value(word, "guestuml_lazy_augeas=", lazy_augeas))
             options.lazy_augeas = lazy_augeas != "0";
+        if (take_value(word, "guestuml_vfork=", vfork))
+            options.vfork = vfork != "0";
         pos = end;
     }
     return options;

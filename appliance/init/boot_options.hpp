@@ -16,6 +16,9 @@ struct BootOptions {
     // guestuml_lazy_augeas=0: guestfsd runs without guestuml-augeas.so (Augeas
     // then compiles every lens module at each aug_init, as on QEMU).
     bool lazy_augeas = true;
+    // guestuml_vfork=0: guestfsd runs without guestuml-vfork.so (its commands
+    // then start with a full fork, as on QEMU).
+    bool vfork = true;
 };
 
 // Parses /proc/cmdline's text (space-separated words; the last occurrence wins).

@@ -17,6 +17,7 @@
 
 #include <exception>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <string>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -44,8 +45,10 @@ const std::vector<ModuleRequest> md_modules = {
 };
 
 constexpr const char* tool_path = "/sbin:/usr/sbin:/bin:/usr/bin";
-// Put there by the appliance builder (appliance/augeas/lazy_lenses.cpp).
+// Put there by the appliance builder (appliance/src/root_fixups.cpp): see
+// appliance/augeas/lazy_lenses.cpp and appliance/vfork/command_vfork.cpp.
 constexpr const char* augeas_preload = "/usr/lib/guestuml/guestuml-augeas.so";
+constexpr const char* vfork_preload = "/usr/lib/guestuml/guestuml-vfork.so";
 
 std::string modules_dir()
 {
@@ -69,12 +72,17 @@ std::vector<std::string> daemon_environment(const BootOptions& options)
     };
 }
 
-// guestfsd's own environment: the tools' plus the Augeas preload, which only
-// guestfsd uses (the library takes itself out of what guestfsd passes on).
+// guestfsd's own environment: the tools' plus the preloads, which only
+// guestfsd uses (each library takes LD_PRELOAD out of what guestfsd passes on).
 std::vector<std::string> guestfsd_environment(std::vector<std::string> env, const BootOptions& options)
 {
+    std::vector<std::string> preloads;
     if (options.lazy_augeas && ::access(augeas_preload, R_OK) == 0)
-        env.push_back(fmt::format("LD_PRELOAD={}", augeas_preload));
+        preloads.emplace_back(augeas_preload);
+    if (options.vfork && ::access(vfork_preload, R_OK) == 0)
+        preloads.emplace_back(vfork_preload);
+    if (!preloads.empty())
+        env.push_back(fmt::format("LD_PRELOAD={}", fmt::join(preloads, " ")));
     return env;
 }
 

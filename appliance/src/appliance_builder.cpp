@@ -63,8 +63,8 @@ void write_readme(const fs::path& path, const ApplianceInputs& inputs)
            "        only wants the file to exist\n"
            "root    an ext2 image made with supermin from " << inputs.supermin_d.string() << ",\n"
            "        with guestuml-init as /init, the udevadm shim as /usr/sbin/udevadm,\n"
-           "        guestuml-augeas.so in /usr/lib/guestuml and the kernel modules in\n"
-           "        /lib/modules/" << inputs.kernel_version << "\n"
+           "        guestuml-augeas.so and guestuml-vfork.so in /usr/lib/guestuml and the\n"
+           "        kernel modules in /lib/modules/" << inputs.kernel_version << "\n"
            "\n"
            "The root is opened read-only (ubd0r=); guestuml-init makes it writable in\n"
            "memory with an overlayfs. Nothing here is ever modified. Remove this directory\n"
@@ -94,7 +94,7 @@ void build_appliance(const fs::path& dir, const ApplianceInputs& inputs, const P
     say(fmt::format("adding kernel modules {} and guestuml's init", inputs.kernel_version));
     install_kernel_modules(chroot, inputs);
     install_guestuml_files(chroot, inputs);
-    install_augeas_preload(chroot, inputs, log);
+    install_guestfsd_preloads(chroot, inputs, log);
 
     say("making the ext2 root image");
     make_root_image(chroot, dir / "root", log);

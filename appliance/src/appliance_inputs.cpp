@@ -92,6 +92,7 @@ ApplianceInputs default_appliance_inputs()
     inputs.udevadm_shim = helper_program("udevadm");
     inputs.augeas_preload = helper_program("guestuml-augeas.so");
     inputs.augeas_table = helper_program("guestuml-augeas-table");
+    inputs.vfork_preload = helper_program("guestuml-vfork.so");
     return inputs;
 }
 

@@ -85,6 +85,7 @@ std::string describe_appliance_inputs(const ApplianceInputs& inputs)
     d += fmt::format("udevadm-shim {}\n", content_hash(inputs.udevadm_shim));
     d += fmt::format("augeas-preload {}\n", content_hash(inputs.augeas_preload));
     d += fmt::format("augeas-table {}\n", content_hash(inputs.augeas_table));
+    d += fmt::format("vfork-preload {}\n", content_hash(inputs.vfork_preload));
     return d;
 }
 

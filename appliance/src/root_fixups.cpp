@@ -99,7 +99,7 @@ void install_guestuml_files(const fs::path& chroot, const ApplianceInputs& input
     }
 }
 
-void install_augeas_preload(const fs::path& chroot, const ApplianceInputs& inputs, const fs::path& log)
+void install_guestfsd_preloads(const fs::path& chroot, const ApplianceInputs& inputs, const fs::path& log)
 {
     // These paths are fixed in guestuml-init and in the library itself.
     const fs::path dir = chroot_path(chroot, "/usr/lib") / "guestuml";
@@ -107,8 +107,9 @@ void install_augeas_preload(const fs::path& chroot, const ApplianceInputs& input
     try {
         ensure_dir(dir, fs::perms(0755));
         copy_program(inputs.augeas_preload, dir / "guestuml-augeas.so", fs::perms(0644));
+        copy_program(inputs.vfork_preload, dir / "guestuml-vfork.so", fs::perms(0644));
     } catch (const fs::filesystem_error& e) {
-        throw Error(fmt::format("installing {} into the appliance: {}", inputs.augeas_preload.string(), e.what()));
+        throw Error(fmt::format("installing guestfsd's preloads into the appliance: {}", e.what()));
     }
     if (!fs::is_directory(lenses / "dist"))
         throw Error(fmt::format("the appliance has no Augeas lenses in {} (is augeas-lenses installed?)",

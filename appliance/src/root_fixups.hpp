@@ -17,10 +17,11 @@ void install_kernel_modules(const boost::filesystem::path& chroot, const Applian
 // find. Throws Error.
 void install_guestuml_files(const boost::filesystem::path& chroot, const ApplianceInputs& inputs);
 
-// /usr/lib/guestuml/guestuml-augeas.so, which guestuml-init preloads into
-// guestfsd, and its table of the chroot's Augeas lens modules, written by
-// guestuml-augeas-table (its output appended to log). Throws Error.
-void install_augeas_preload(const boost::filesystem::path& chroot, const ApplianceInputs& inputs,
+// /usr/lib/guestuml/guestuml-augeas.so and guestuml-vfork.so, which
+// guestuml-init preloads into guestfsd, and the Augeas library's table of the
+// chroot's lens modules, written by guestuml-augeas-table (its output appended
+// to log). Throws Error.
+void install_guestfsd_preloads(const boost::filesystem::path& chroot, const ApplianceInputs& inputs,
                             const boost::filesystem::path& log);
 
 } // namespace guestuml

@@ -105,6 +105,10 @@ TEST_CASE("boot options come from the kernel command line")
     CHECK(profile.lazy_augeas);
     CHECK_FALSE(parse_boot_options("root=/dev/ubda guestuml_lazy_augeas=0").lazy_augeas);
     CHECK(parse_boot_options("guestuml_lazy_augeas=0 guestuml_lazy_augeas=1").lazy_augeas);
+    CHECK(profile.vfork);
+    const auto no_vfork = parse_boot_options("root=/dev/ubda guestuml_vfork=0");
+    CHECK_FALSE(no_vfork.vfork);
+    CHECK(no_vfork.lazy_augeas);
 }
 
 TEST_CASE("by-path names follow the virtio-uml platform device number")

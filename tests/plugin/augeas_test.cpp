@@ -2,10 +2,8 @@
 // caller: the same calls through the C API on the Debian-like root, with the
 // preload and without it (guestuml_lazy_augeas=0 on the kernel command line),
 // must see the same trees.
-#include "plugin_images.hpp"
+#include "debian_session.hpp"
 #include "tool_run.hpp"
-
-#include "guestfs_handle.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -40,16 +38,6 @@ Tree dump(guestfs_h* g, const char* expr)
     return tree;
 }
 
-std::string shell(guestfs_h* g, const char* command)
-{
-    char* args[] = {const_cast<char*>(command), nullptr};
-    char* out = guestfs_debug(g, "sh", args);
-    REQUIRE(out);
-    std::string text = out;
-    std::free(out);
-    return text;
-}
-
 // The first few paths where two trees differ, for the failure message.
 std::string differences(const Tree& a, const Tree& b)
 {
@@ -82,20 +70,13 @@ struct AugeasView {
 
 AugeasView augeas_view(const PluginImages& images, const char* append)
 {
-    guestuml::test::GuestfsHandle handle(guestfs_create());
+    const auto handle = launch_debian_ro(images, append);
     guestfs_h* g = handle.get();
-    REQUIRE(g);
-    REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
-                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
-    if (*append)
-        REQUIRE(guestfs_set_append(g, append) == 0);
-    REQUIRE(guestfs_launch(g) == 0);
-    REQUIRE(guestfs_mount_ro(g, "/dev/sda1", "/") == 0);
     guestfs_set_error_handler(g, nullptr, nullptr);
 
     AugeasView view;
-    view.guestfsd_maps = shell(g, "grep -c guestuml-augeas /proc/$PPID/maps || true");
-    view.child_preload = shell(g, "echo \"[$LD_PRELOAD]\"");
+    view.guestfsd_maps = guest_shell(g, "grep -c guestuml-augeas /proc/$PPID/maps || true");
+    view.child_preload = guest_shell(g, "echo \"[$LD_PRELOAD]\"");
 
     REQUIRE(guestfs_aug_init(g, "/", aug_no_load) == 0);
     view.load_entries = dump(g, "/augeas/load//*");

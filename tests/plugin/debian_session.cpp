@@ -1,0 +1,32 @@
+#include "debian_session.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+namespace guestuml::plugin::test {
+
+guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const char* append)
+{
+    guestuml::test::GuestfsHandle handle(guestfs_create());
+    guestfs_h* g = handle.get();
+    REQUIRE(g);
+    REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
+    if (*append)
+        REQUIRE(guestfs_set_append(g, append) == 0);
+    REQUIRE(guestfs_launch(g) == 0);
+    REQUIRE(guestfs_mount_ro(g, "/dev/sda1", "/") == 0);
+    return handle;
+}
+
+std::string guest_shell(guestfs_h* g, const char* command)
+{
+    char* args[] = {const_cast<char*>(command), nullptr};
+    char* out = guestfs_debug(g, "sh", args);
+    REQUIRE(out);
+    std::string text = out;
+    std::free(out);
+    return text;
+}
+
+} // namespace guestuml::plugin::test

@@ -1,0 +1,21 @@
+// A C API session on the Debian-like test image, for the tests that compare
+// guestfsd with one of the appliance's preloads and without it.
+#pragma once
+
+#include "guestfs_handle.hpp"
+#include "plugin_images.hpp"
+
+#include <guestfs.h>
+#include <string>
+
+namespace guestuml::plugin::test {
+
+// Launches with the image read-only (append: extra kernel options, may be
+// empty) and mounts its root read-only on /. REQUIREs each step.
+guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const char* append);
+
+// What `debug sh COMMAND` prints: run by guestfsd in the appliance, so $PPID
+// is guestfsd. REQUIREs success.
+std::string guest_shell(guestfs_h* g, const char* command);
+
+} // namespace guestuml::plugin::test

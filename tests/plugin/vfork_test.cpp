@@ -1,0 +1,98 @@
+// guestuml-vfork.so (appliance/vfork/) starts guestfsd's commands with vfork.
+// The same calls through the C API, with the preload and without it
+// (guestuml_vfork=0 on the kernel command line), must give the same results,
+// a command that cannot be executed must fail the same way and leave guestfsd
+// serving, and with the preload guestfsd must take far fewer page faults per
+// command: that is what the preload is for, and a fork in disguise would not.
+#include "debian_session.hpp"
+#include "tool_run.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <guestfs.h>
+#include <string>
+
+using namespace guestuml::plugin::test;
+
+namespace {
+
+constexpr int commands_counted = 10;
+
+// guestfsd's minor faults so far: it is the parent of the shell debug sh runs.
+long guestfsd_faults(guestfs_h* g)
+{
+    // Field 10 of stat; the process name (field 2) has no spaces.
+    return std::stol(guest_shell(g, "set -- $(cat /proc/$PPID/stat); echo ${10}"));
+}
+
+struct CommandView {
+    std::string guestfsd_maps;    // how many lines of guestfsd's maps name the preload
+    std::string child_preload;    // LD_PRELOAD as a process guestfsd starts sees it
+    int64_t size = -1;            // blockdev-getsize64 (udevadm and blockdev, both run by guestfsd's C code)
+    std::string listed;           // a command's output (debug sh: a C command too)
+    std::string exec_error;       // guestfs_command of a program that does not exist
+    bool serving_after = false;   // guestfsd still answers after that
+    long faults_per_command = 0;  // guestfsd's page faults per blockdev-getsize64
+};
+
+CommandView command_view(const PluginImages& images, const char* append)
+{
+    const auto handle = launch_debian_ro(images, append);
+    guestfs_h* g = handle.get();
+
+    CommandView view;
+    view.guestfsd_maps = guest_shell(g, "grep -c guestuml-vfork /proc/$PPID/maps || true");
+    view.child_preload = guest_shell(g, "echo \"[$LD_PRELOAD]\"");
+
+    // Warm up first: the first calls fault in code and data of their own.
+    REQUIRE(guestfs_blockdev_getsize64(g, "/dev/sda") > 0);
+    const long before = guestfsd_faults(g);
+    for (int i = 0; i < commands_counted; ++i)
+        view.size = guestfs_blockdev_getsize64(g, "/dev/sda");
+    view.faults_per_command = (guestfsd_faults(g) - before) / commands_counted;
+
+    view.listed = guest_shell(g, "ls -1v /dev/disk/by-path");
+
+    guestfs_set_error_handler(g, nullptr, nullptr);
+    char* args[] = {const_cast<char*>("/no-such-program"), const_cast<char*>("x"), nullptr};
+    char* out = guestfs_command(g, args);
+    CHECK(out == nullptr);
+    std::free(out);
+    view.exec_error = guestfs_last_error(g) ? guestfs_last_error(g) : "";
+    view.serving_after = guestfs_exists(g, "/etc") == 1 && guestfs_blockdev_getsize64(g, "/dev/sda") == view.size;
+
+    REQUIRE(guestfs_shutdown(g) == 0);
+    return view;
+}
+
+} // namespace
+
+TEST_CASE("vfork preload: the same commands, far fewer faults in guestfsd", "[capi]")
+{
+    apply_guestuml_env();
+    const auto images = plugin_images(PLUGIN_IMAGE_DIR);
+    const CommandView vforked = command_view(images, "");
+    const CommandView forked = command_view(images, "guestuml_vfork=0");
+
+    // The preload is in guestfsd only, and only when asked for.
+    CHECK(vforked.guestfsd_maps != "0");
+    CHECK(forked.guestfsd_maps == "0");
+    CHECK(vforked.child_preload == "[]");
+
+    CHECK(vforked.size > 0);
+    CHECK(vforked.size == forked.size);
+    CHECK(vforked.listed.find("virtio") != std::string::npos);
+    CHECK(vforked.listed == forked.listed);
+
+    // The child's perror reaches guestfsd's error, and guestfsd goes on.
+    CHECK(vforked.exec_error.find("No such file or directory") != std::string::npos);
+    CHECK(vforked.exec_error == forked.exec_error);
+    CHECK(vforked.serving_after);
+    CHECK(forked.serving_after);
+
+    // A fork write-protects guestfsd's private pages and guestfsd faults them
+    // back (150-200 a command under UML); a vfork leaves them alone.
+    INFO("faults per command: vfork " << vforked.faults_per_command << ", fork " << forked.faults_per_command);
+    CHECK(forked.faults_per_command > 50);
+    CHECK(vforked.faults_per_command * 3 < forked.faults_per_command);
+}
