@@ -17,6 +17,8 @@
 // for any other program or build it stays 0 and every fork is the real one.
 #include "vetted_guestfsd.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +36,16 @@ __attribute__((visibility("hidden"))) pid_t (*guestuml_real_fork)() = nullptr;
 }
 
 namespace {
+
+pid_t (*c_library_fork())()
+{
+    auto* real = reinterpret_cast<pid_t (*)()>(::dlsym(RTLD_NEXT, "fork"));
+    if (real == nullptr) {
+        std::fprintf(stderr, "guestuml-vfork.so: the C library's fork was not found: %s\n", ::dlerror());
+        std::abort();
+    }
+    return real;
+}
 
 // Longer build IDs than this are not in vetted_guestfsd.hpp.
 constexpr std::size_t max_build_id = 32;
@@ -55,25 +67,29 @@ void to_hex(const unsigned char* bytes, std::size_t size, char* out)
 
 void find_build_id(const dl_phdr_info& info, MainProgram& program)
 {
-    const auto align4 = [](std::size_t n) { return (n + 3) & ~std::size_t{3}; };
     for (int i = 0; i < info.dlpi_phnum; ++i) {
         const ElfW(Phdr)& ph = info.dlpi_phdr[i];
         if (ph.p_type != PT_NOTE)
             continue;
+        // Notes are padded to their segment's alignment: 4, or 8 for some.
+        const std::size_t align = ph.p_align == 8 ? 8 : 4;
+        const auto padded = [align](std::size_t n) { return (n + align - 1) & ~(align - 1); };
         const auto* p = reinterpret_cast<const unsigned char*>(info.dlpi_addr + ph.p_vaddr);
         const auto* end = p + ph.p_memsz;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
+        while (end - p >= static_cast<std::ptrdiff_t>(sizeof(ElfW(Nhdr)))) {
             const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
             const unsigned char* name = p + sizeof(ElfW(Nhdr));
-            const unsigned char* desc = name + align4(note->n_namesz);
-            if (desc + note->n_descsz > end)
-                return;
+            if (static_cast<std::size_t>(end - name) < padded(note->n_namesz))
+                break;
+            const unsigned char* desc = name + padded(note->n_namesz);
+            if (static_cast<std::size_t>(end - desc) < note->n_descsz)
+                break;
             if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
                 if (note->n_descsz <= max_build_id)
                     to_hex(desc, note->n_descsz, program.build_id);
                 return;
             }
-            p = desc + align4(note->n_descsz);
+            p = desc + std::min(padded(note->n_descsz), static_cast<std::size_t>(end - desc));
         }
     }
 }
@@ -95,13 +111,16 @@ MainProgram main_program()
 
 } // namespace
 
+// fork_entry.S's way to the real fork while guestuml_real_fork is unset: a
+// library guestfsd loads may fork in its own constructor, before ours runs.
+extern "C" __attribute__((visibility("hidden"))) pid_t guestuml_fork_before_setup()
+{
+    return c_library_fork()();
+}
+
 __attribute__((constructor)) static void choose_fork_for_commands()
 {
-    guestuml_real_fork = reinterpret_cast<pid_t (*)()>(::dlsym(RTLD_NEXT, "fork"));
-    if (guestuml_real_fork == nullptr) {
-        std::fprintf(stderr, "guestuml-vfork.so: the C library's fork was not found: %s\n", ::dlerror());
-        std::abort();
-    }
+    guestuml_real_fork = c_library_fork();
     // Only guestfsd needs it: the programs it starts get a plain environment.
     ::unsetenv("LD_PRELOAD");
 

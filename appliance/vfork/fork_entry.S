@@ -19,7 +19,12 @@ fork:
         cmpq    %rax, (%rsp)
         jne     1f
         jmp     vfork@PLT
-1:      jmp     *guestuml_real_fork(%rip)
+1:      movq    guestuml_real_fork(%rip), %rax
+        testq   %rax, %rax
+        jz      2f
+        jmp     *%rax
+        /* A fork from another library's constructor, before ours has run. */
+2:      jmp     guestuml_fork_before_setup
         .cfi_endproc
         .size   fork, .-fork
 

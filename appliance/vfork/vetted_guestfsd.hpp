@@ -20,7 +20,9 @@ struct VettedGuestfsd {
 // otherwise only calls signal, close, dup2, open, chroot, chdir, execvp,
 // perror and _exit. A child that wrote a stack slot of the frame would change
 // what the parent reads after vfork returns in it, so a build is added only
-// after its disassembly has been read for exactly that.
+// after its disassembly has been read for exactly that. (perror's FILE and
+// the lazy PLT binding do write shared memory; guestfsd's single thread,
+// stopped outside libc by vfork, makes both safe: docs/vfork.md.)
 inline constexpr std::array vetted_guestfsd{
     VettedGuestfsd{"e622f037eb174167e0ba7b04d087c2306b2b10eb", 0x658ab,
                    "Debian 12 libguestfs0 1:1.48.6-2 amd64, supermin.d/daemon.tar.gz"},
