@@ -7,6 +7,7 @@
 // client's files.
 #include "guestfish_run.hpp"
 #include "host_watch.hpp"
+#include "process_tree.hpp"
 #include "test_images.hpp"
 
 #include "guestuml/run_command.hpp"
@@ -19,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
-#include <fstream>
 #include <random>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -147,9 +147,8 @@ std::vector<std::string> files_left(const fs::path& tmp, const std::vector<std::
 pid_t plugin_of(pid_t client)
 {
     for (const auto& entry : fs::directory_iterator("/proc")) {
-        std::ifstream stat((entry.path() / "stat").string());
-        std::string line;
-        if (!std::getline(stat, line) || line.find("(guestuml-qemu)") == std::string::npos)
+        const std::string line = guestuml::test::read_proc_file((entry.path() / "stat").string());
+        if (line.find("(guestuml-qemu)") == std::string::npos)
             continue;
         const auto after_name = line.rfind(')');
         int ppid = 0;

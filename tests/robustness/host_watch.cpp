@@ -1,9 +1,10 @@
 #include "host_watch.hpp"
 
+#include "process_tree.hpp"
+
 #include <algorithm>
 #include <boost/filesystem/operations.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <thread>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@ namespace fs = boost::filesystem;
 
 namespace guestuml::robustness {
 namespace {
+
+using guestuml::test::read_proc_file;
 
 // Full paths of dir's entries whose names start with prefix (none if dir is unreadable).
 std::vector<std::string> entries_starting_with(const fs::path& dir, const std::string& prefix)
@@ -34,14 +37,11 @@ std::vector<std::string> processes_mentioning(const std::string& text)
         const std::string pid = it->path().filename().string();
         if (pid.find_first_not_of("0123456789") != std::string::npos || pid == self)
             continue;
-        std::ifstream stat_file((it->path() / "stat").string());
-        std::string stat_line;
-        std::getline(stat_file, stat_line);
+        const std::string stat_line = read_proc_file((it->path() / "stat").string());
         const auto close = stat_line.rfind(')');
         if (close == std::string::npos || close + 2 >= stat_line.size() || stat_line[close + 2] == 'Z')
             continue;
-        std::ifstream in((it->path() / "cmdline").string(), std::ios::binary);
-        std::string cmdline{std::istreambuf_iterator<char>(in), {}};
+        std::string cmdline = read_proc_file((it->path() / "cmdline").string());
         for (char& c : cmdline)
             if (c == '\0')
                 c = ' ';

@@ -1,10 +1,11 @@
 #include "process_tree.hpp"
 
 #include <boost/filesystem/operations.hpp>
-#include <fstream>
+#include <fcntl.h>
 #include <map>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace fs = boost::filesystem;
 
@@ -20,10 +21,7 @@ std::map<pid_t, std::pair<pid_t, char>> process_table()
         const std::string name = it->path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos)
             continue;
-        std::ifstream in((it->path() / "stat").string());
-        std::string line;
-        if (!std::getline(in, line))
-            continue;
+        const std::string line = read_proc_file((it->path() / "stat").string());
         const auto close = line.rfind(')');
         if (close == std::string::npos)
             continue;
@@ -37,6 +35,20 @@ std::map<pid_t, std::pair<pid_t, char>> process_table()
 }
 
 } // namespace
+
+std::string read_proc_file(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        return {};
+    std::string text;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+        text.append(buffer, static_cast<size_t>(n));
+    ::close(fd);
+    return n == 0 ? text : std::string();
+}
 
 std::vector<pid_t> descendants(pid_t pid)
 {
@@ -52,10 +64,7 @@ std::vector<pid_t> descendants(pid_t pid)
 
 bool process_alive(pid_t pid)
 {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(in, line))
-        return false;
+    const std::string line = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
     const auto close = line.rfind(')');
     return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
 }
