@@ -61,8 +61,7 @@ std::string differences(const Tree& a, const Tree& b)
 }
 
 struct AugeasView {
-    std::string guestfsd_maps;       // lines of guestfsd's maps naming the preload
-    std::string child_preload;       // LD_PRELOAD as a process guestfsd starts sees it
+    PreloadPlacement preload;
     Tree load_entries;               // /augeas/load after aug-init with AUG_NO_LOAD
     Tree inspection_files;           // /files and /augeas/files after inspection's sequence
     Tree everything;                 // /files and /augeas/files after loading every file
@@ -75,8 +74,7 @@ AugeasView augeas_view(const PluginImages& images, const char* append)
     guestfs_set_error_handler(g, nullptr, nullptr);
 
     AugeasView view;
-    view.guestfsd_maps = guest_shell(g, "grep -c guestuml-augeas /proc/$PPID/maps || true");
-    view.child_preload = guest_shell(g, "echo \"[$LD_PRELOAD]\"");
+    view.preload = preload_placement(g, "guestuml-augeas");
 
     REQUIRE(guestfs_aug_init(g, "/", aug_no_load) == 0);
     view.load_entries = dump(g, "/augeas/load//*");
@@ -111,9 +109,9 @@ TEST_CASE("Augeas: the same trees with and without the lazy-lens preload", "[cap
     const AugeasView full = augeas_view(images, "guestuml_lazy_augeas=0");
 
     // The preload is in guestfsd only, and only when asked for.
-    CHECK(lazy.guestfsd_maps != "0");
-    CHECK(full.guestfsd_maps == "0");
-    CHECK(lazy.child_preload == "[]");
+    CHECK(lazy.preload.guestfsd_maps != "0");
+    CHECK(full.preload.guestfsd_maps == "0");
+    CHECK(lazy.preload.child_preload == "[]");
 
     // Every module's transform, with the same lens and globs.
     CHECK(lazy.load_entries.size() > 500);

@@ -29,4 +29,10 @@ std::string guest_shell(guestfs_h* g, const char* command)
     return text;
 }
 
+PreloadPlacement preload_placement(guestfs_h* g, const std::string& library)
+{
+    return {guest_shell(g, ("grep -c " + library + " /proc/$PPID/maps || true").c_str()),
+            guest_shell(g, "echo \"[$LD_PRELOAD]\"")};
+}
+
 } // namespace guestuml::plugin::test

@@ -18,4 +18,11 @@ guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const
 // is guestfsd. REQUIREs success.
 std::string guest_shell(guestfs_h* g, const char* command);
 
+// Where one of guestfsd's preloads is, as the guest sees it.
+struct PreloadPlacement {
+    std::string guestfsd_maps;   // how many lines of guestfsd's maps name the library (grep -c)
+    std::string child_preload;   // "[LD_PRELOAD]" as a process guestfsd starts sees it
+};
+PreloadPlacement preload_placement(guestfs_h* g, const std::string& library);
+
 } // namespace guestuml::plugin::test

@@ -26,8 +26,7 @@ long guestfsd_faults(guestfs_h* g)
 }
 
 struct CommandView {
-    std::string guestfsd_maps;    // how many lines of guestfsd's maps name the preload
-    std::string child_preload;    // LD_PRELOAD as a process guestfsd starts sees it
+    PreloadPlacement preload;
     int64_t size = -1;            // blockdev-getsize64 (udevadm and blockdev, both run by guestfsd's C code)
     std::string listed;           // a command's output (debug sh: a C command too)
     std::string forked_results;   // calls whose commands guestfsd's OCaml code forks: unchanged
@@ -42,8 +41,7 @@ CommandView command_view(const PluginImages& images, const char* append)
     guestfs_h* g = handle.get();
 
     CommandView view;
-    view.guestfsd_maps = guest_shell(g, "grep -c guestuml-vfork /proc/$PPID/maps || true");
-    view.child_preload = guest_shell(g, "echo \"[$LD_PRELOAD]\"");
+    view.preload = preload_placement(g, "guestuml-vfork");
 
     // Warm up first: the first calls fault in code and data of their own.
     REQUIRE(guestfs_blockdev_getsize64(g, "/dev/sda") > 0);
@@ -80,9 +78,9 @@ TEST_CASE("vfork preload: the same commands, far fewer faults in guestfsd", "[ca
     const CommandView forked = command_view(images, "guestuml_vfork=0");
 
     // The preload is in guestfsd only, and only when asked for.
-    CHECK(std::stoi(vforked.guestfsd_maps) > 0);
-    CHECK(forked.guestfsd_maps == "0");
-    CHECK(vforked.child_preload == "[]");
+    CHECK(std::stoi(vforked.preload.guestfsd_maps) > 0);
+    CHECK(forked.preload.guestfsd_maps == "0");
+    CHECK(vforked.preload.child_preload == "[]");
 
     CHECK(vforked.size > 0);
     CHECK(vforked.size == forked.size);
