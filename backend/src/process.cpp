@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@ struct ChildPlan {
     bool new_session = false;
     const Sandbox* sandbox = nullptr;
     int cpu = -1;
+    bool fixed_layout = false;
     pid_t parent = 0;
 };
 
@@ -65,6 +67,7 @@ ChildPlan make_plan(const SpawnOptions& options)
     plan.new_session = options.new_session && !options.contain;
     plan.sandbox = options.sandbox;
     plan.cpu = options.cpu;
+    plan.fixed_layout = options.fixed_layout;
     plan.parent = ::getpid();
     return plan;
 }
@@ -94,6 +97,12 @@ ChildPlan make_plan(const SpawnOptions& options)
         CPU_ZERO(&one);
         CPU_SET(plan.cpu, &one);
         ::sched_setaffinity(0, sizeof one, &one);
+    }
+    // Before the sandbox too; a refusal only costs the layout its fixedness.
+    if (plan.fixed_layout) {
+        const int persona = ::personality(0xffffffff);
+        if (persona != -1)
+            ::personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE);
     }
     // First, while the sandbox's own descriptors are still open.
     if (plan.sandbox)

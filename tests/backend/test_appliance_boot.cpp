@@ -138,6 +138,11 @@ TEST_CASE("a session over read-only and writable disks", "[integration]")
     for (pid_t pid : uml_processes)
         CHECK(cpus_allowed(pid) == allowed);
     CHECK(abstract_socket_bound(guestuml::CpuClaim::lock_name(std::stoi(allowed))));
+    // Without address-space randomisation UML's heap follows its binary, so the
+    // guest's memory is what was asked for, with no gap added to it.
+    CHECK(read_text(proc + "/personality") == "00040000\n");
+    for (const auto& line : instance.console_tail())
+        CHECK_THAT(line, !Contains("exec-shield gap"));
 
     SECTION("disks appear in order as /dev/sdX; writes stay out of read-only images")
     {

@@ -91,6 +91,25 @@ TEST_CASE("the exit status and describe_wait_status", "[process]")
     CHECK_FALSE(proc.running());
 }
 
+TEST_CASE("fixed_layout turns address-space randomisation off for the program only", "[process]")
+{
+    const auto personality_of = [](bool fixed) {
+        auto [out_read, out_write] = guestuml::make_pipe();
+        SpawnOptions opts;
+        opts.argv = {"cat", "/proc/self/personality"};
+        opts.fds = {{out_write.get(), 1}};
+        opts.contain = true;
+        opts.fixed_layout = fixed;
+        Process proc(opts);
+        out_write.reset();
+        const std::string out = guestuml::test::read_until_eof(out_read.get());
+        CHECK(proc.wait() == 0);
+        return out;
+    };
+    CHECK(personality_of(true) == "00040000\n");
+    CHECK(personality_of(false) == "00000000\n");
+}
+
 TEST_CASE("a contained process runs and reports its exit status through the reaper", "[process]")
 {
     SpawnOptions opts;

@@ -36,7 +36,7 @@ TEST_CASE("QMP answers libguestfs's one-line command stream in order", "[unit][q
     std::getline(lines, line);
     CHECK(line == "{\"return\": {}}");
     std::getline(lines, line);
-    CHECK(line == "{\"return\": {\"enabled\": false, \"present\": false}}");
+    CHECK(line == "{\"return\": {\"enabled\": true, \"present\": true}}");
     std::getline(lines, line);
     CHECK(line == "{\"return\": {}}");
     std::getline(lines, line);

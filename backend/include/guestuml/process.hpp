@@ -35,6 +35,8 @@ struct SpawnOptions {
     // Runs the child, and everything it starts, on this one CPU (-1: wherever the
     // scheduler likes). Best effort: a refusal leaves the child unpinned.
     int cpu = -1;
+    // Execs with address-space randomisation off (personality ADDR_NO_RANDOMIZE).
+    bool fixed_layout = false;
 };
 
 class Process {
