@@ -106,6 +106,7 @@ TEST_CASE("fixed_layout turns address-space randomisation off for the program on
         CHECK(proc.wait() == 0);
         return out;
     };
+    INFO("a seccomp profile that refuses personality(ADDR_NO_RANDOMIZE), as Docker's does, leaves 00000000");
     CHECK(personality_of(true) == "00040000\n");
     CHECK(personality_of(false) == "00000000\n");
 }
