@@ -17,7 +17,6 @@
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
-#include <fstream>
 #include <fmt/format.h>
 #include <poll.h>
 #include <sstream>
@@ -55,12 +54,6 @@ bool eventually(const std::function<bool()>& condition, std::chrono::seconds lim
     return condition();
 }
 
-std::string read_text(const std::string& path)
-{
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
 std::string joined(const std::vector<std::string>& lines)
 {
     std::string out;
@@ -72,7 +65,7 @@ std::string joined(const std::vector<std::string>& lines)
 // The Cpus_allowed_list of a host process ("0", "0-1", ...).
 std::string cpus_allowed(pid_t pid)
 {
-    const std::string status = read_text(fmt::format("/proc/{}/status", pid));
+    const std::string status = test::read_proc_file(fmt::format("/proc/{}/status", pid));
     const std::string key = "Cpus_allowed_list:\t";
     const auto at = status.find(key);
     REQUIRE(at != std::string::npos);
@@ -82,14 +75,14 @@ std::string cpus_allowed(pid_t pid)
 // True if some process holds the abstract Unix socket @name.
 bool abstract_socket_bound(const std::string& name)
 {
-    return read_text("/proc/net/unix").find(" @" + name + "\n") != std::string::npos;
+    return test::read_proc_file("/proc/net/unix").find(" @" + name + "\n") != std::string::npos;
 }
 
 // The size in KiB of the largest mapping of pid whose VmFlags carry every flag
 // in flags (smaps' two-letter names), or 0.
 unsigned long largest_mapping_with(pid_t pid, const std::vector<std::string>& flags)
 {
-    std::istringstream smaps(read_text(fmt::format("/proc/{}/smaps", pid)));
+    std::istringstream smaps(test::read_proc_file(fmt::format("/proc/{}/smaps", pid)));
     unsigned long largest = 0, size = 0;
     for (std::string line; std::getline(smaps, line);) {
         if (line.rfind("Size:", 0) == 0)
@@ -145,13 +138,13 @@ TEST_CASE("a session over read-only and writable disks", "[integration]")
     const auto uml_processes = test::descendants(instance.uml_pid());
     REQUIRE_FALSE(uml_processes.empty());
     const std::string proc = fmt::format("/proc/{}", uml_processes.front());
-    const std::string status = read_text(proc + "/status");
+    const std::string status = test::read_proc_file(proc + "/status");
     CHECK_THAT(status, Contains("NoNewPrivs:\t1"));
     CHECK_THAT(status, Contains("Seccomp:\t2"));
     CHECK(fs::read_symlink(proc + "/ns/net") != fs::read_symlink("/proc/self/ns/net"));
-    CHECK_THAT(read_text(proc + "/cmdline"), Contains("hostfs=" + (session / "uml" / "hostfs").string()));
+    CHECK_THAT(test::read_proc_file(proc + "/cmdline"), Contains("hostfs=" + (session / "uml" / "hostfs").string()));
     // The host measured the delay loop, so the kernel skipped its calibration.
-    CHECK_THAT(read_text(proc + "/cmdline"), Contains("lpj="));
+    CHECK_THAT(test::read_proc_file(proc + "/cmdline"), Contains("lpj="));
     // UML (kernel process and guest processes alike) runs on one claimed CPU.
     const std::string allowed = cpus_allowed(uml_processes.front());
     CHECK(allowed.find_first_of(",-") == std::string::npos);
@@ -162,7 +155,7 @@ TEST_CASE("a session over read-only and writable disks", "[integration]")
     // guest's memory is what was asked for, with no gap added to it.
     {
         INFO("a seccomp profile that refuses personality(ADDR_NO_RANDOMIZE), as Docker's does, leaves 00000000");
-        CHECK(read_text(proc + "/personality") == "00040000\n");
+        CHECK(test::read_proc_file(proc + "/personality") == "00040000\n");
     }
     for (const auto& line : instance.console_tail())
         CHECK_THAT(line, !Contains("exec-shield gap"));
