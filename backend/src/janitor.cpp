@@ -12,8 +12,10 @@ namespace guestuml {
 namespace {
 
 // $1 is the session directory. "kill PID", "remove DIR", "client PID" and
-// "file PATH" lines accumulate targets; "clear" ends the watch. Only EOF without
-// "clear" (the owner is gone) triggers the clean-up. A client's files wait for
+// "file PATH" lines accumulate targets; "clear" ends the watch; "release" drops
+// the processes and directories (the owner has cleaned those up) but keeps the
+// client's files. Only EOF without "clear" (the owner is gone) triggers the
+// clean-up. A client's files wait for
 // the client to exit: libguestfs's recovery process SIGKILLs its qemu (our
 // owner) once the client is reaped, which can come before the owner has removed
 // them itself. A zombie has exited too.
@@ -29,6 +31,7 @@ targets=
 dirs=
 client=
 files=
+released=
 while read -r cmd arg <&3; do
   case $cmd in
     kill) targets="$targets $arg" ;;
@@ -38,11 +41,12 @@ $arg" ;;
     file) files="$files
 $arg" ;;
     clear) exit 0 ;;
+    release) targets= dirs= released=1 ;;
   esac
 done
 # -s KILL, not -9: dash's kill reads "--" after -9 as a pid and kills nothing.
 [ -n "$targets" ] && kill -s KILL -- $targets 2>/dev/null
-rm -rf -- "$1"
+[ -n "$released" ] || rm -rf -- "$1"
 printf '%s\n' "$dirs" | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d"; done
 [ -n "$client" ] || exit 0
 running() { [ -d "/proc/$client" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$client/status" 2>/dev/null; }
@@ -116,6 +120,16 @@ void Janitor::send_path(const char* command, const boost::filesystem::path& path
             write_line(pipe_.get(), line.data(), line.size());
     } catch (const std::exception&) {
     }
+}
+
+void Janitor::release() noexcept
+{
+    if (!pipe_)
+        return;
+    write_line(pipe_.get(), "release\n", 8);
+    // Left open on purpose, never closed by us: its EOF, when this process
+    // exits, is what starts the janitor on the client's files.
+    (void)pipe_.release();
 }
 
 void Janitor::clear() noexcept

@@ -35,6 +35,10 @@ public:
     void remove_after(pid_t client_pid, const std::vector<boost::filesystem::path>& files) noexcept;
     // Tells the janitor everything is cleaned up, and lets it exit. Never throws.
     void clear() noexcept;
+    // Tells the janitor the processes and directories are cleaned up, but
+    // leaves it the client's files (remove_after) until this process exits:
+    // for an owner that exits next. clear() does nothing after it. Never throws.
+    void release() noexcept;
 
 private:
     // Sends "COMMAND PATH", unless the path cannot travel as one line.

@@ -261,7 +261,13 @@ void UmlInstance::Impl::finish() noexcept
     // Removed here, not by the member's destructor later: once the janitor is
     // dismissed, a SIGKILL before that destructor would leave it on /dev/shm.
     memory_dir.reset();
-    janitor.clear();
+    // A client that asked us to stop can still be killed before it removes
+    // its own files (its overlays, its socket): they stay in the janitor's
+    // care until the owner (the plugin, which exits next) has gone.
+    if (config.client_pid > 0 && !config.client_files.empty())
+        janitor.release();
+    else
+        janitor.clear();
 }
 
 UmlInstance::UmlInstance(LaunchConfig config)
