@@ -15,10 +15,10 @@ namespace {
 // "file PATH" lines accumulate targets; "clear" ends the watch; "release" drops
 // the processes and directories (the owner has cleaned those up) but keeps the
 // client's files. Only EOF without "clear" (the owner is gone) triggers the
-// clean-up. A client's files wait for
-// the client to exit: libguestfs's recovery process SIGKILLs its qemu (our
-// owner) once the client is reaped, which can come before the owner has removed
-// them itself. A zombie has exited too.
+// clean-up. A client's files wait for the client to exit: libguestfs's
+// recovery process SIGKILLs its qemu (our owner) once the client is reaped,
+// which can come before the owner has removed them itself. A zombie has exited
+// too.
 // The watch runs in a background subshell and the shell we started exits at
 // once: orphaned, the janitor is no longer its owner's descendant, so a tool
 // that kills a whole process tree (ctest on a time-out does) leaves it to clean

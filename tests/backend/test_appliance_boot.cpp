@@ -209,14 +209,13 @@ TEST_CASE("a session over read-only and writable disks", "[integration]")
     // here of most of the guest's memory: the kernel's own image is not
     // counted) in private host memory advised for huge pages ("hg") and not
     // copied into the host processes it forks ("dc"): kernel patch 0010.
-    if (kernel_choice() == KernelChoice::minimal)
-        CHECK(largest_mapping_with(uml_processes.front(), {"hg", "dc"}) >= config.memory_mb * 1024 / 64 / 2);
-    // Without kernel patch 0011 a launch leaves parts of the start of memory
-    // untouched (a quarter to a half of some MiB); with it, a host thread has
-    // faulted in all of the first 64 MiB (its default; less on a nearly full
-    // filesystem) by now, or soon.
     if (kernel_choice() == KernelChoice::minimal) {
         const pid_t kernel = uml_processes.front();
+        CHECK(largest_mapping_with(kernel, {"hg", "dc"}) >= config.memory_mb * 1024 / 64 / 2);
+        // Without kernel patch 0011 a launch leaves parts of the start of memory
+        // untouched (a quarter to a half of some MiB); with it, a host thread has
+        // faulted in all of the first 64 MiB (its default; less on a nearly full
+        // filesystem) by now, or soon.
         double resident = -1;
         eventually([&] { return (resident = memory_start_resident(kernel, 64ul << 20)) == 1.0; });
         INFO("fraction of the first 64 MiB (or a quarter of the free space) resident: " << resident);
