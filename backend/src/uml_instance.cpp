@@ -378,7 +378,8 @@ bool UmlInstance::shutdown(std::chrono::milliseconds grace)
         std::lock_guard lock(impl.mutex);
         status = impl.uml.try_wait();
     }
-    if (!status) {
+    // With no grace the guest could not act on a request to power off.
+    if (!status && grace.count() > 0) {
         bool asked = false;
         try {
             asked = mconsole_command(impl.mconsole_socket, "cad").ok;

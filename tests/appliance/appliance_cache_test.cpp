@@ -11,15 +11,16 @@
 #include "guestuml/error.hpp"
 #include "guestuml/helper_paths.hpp"
 #include "guestuml/temp_dir.hpp"
+#include "scoped_env.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <optional>
 #include <string>
 
 namespace fs = boost::filesystem;
 using namespace guestuml;
+using guestuml::test::ScopedEnv;
 
 namespace {
 
@@ -28,33 +29,6 @@ void write(const fs::path& file, const std::string& text)
     fs::create_directories(file.parent_path());
     std::ofstream(file.string(), std::ios::trunc) << text;
 }
-
-// Sets an environment variable for one scope, restoring the old value after.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name)
-    {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        if (value)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~ScopedEnv()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 // A fake set of inputs in a temp dir: every file small, so that changes are cheap.
 struct FakeInputs {

@@ -8,16 +8,17 @@
 #include "guestuml/appliance_cache.hpp"
 #include "guestuml/error.hpp"
 #include "guestuml/temp_dir.hpp"
+#include "scoped_env.hpp"
 
 #include <boost/filesystem/operations.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <optional>
 #include <sstream>
 #include <string>
 
 namespace fs = boost::filesystem;
 using namespace guestuml;
+using guestuml::test::ScopedEnv;
 
 namespace {
 
@@ -34,32 +35,6 @@ std::string read(const fs::path& file)
     s << in.rdbuf();
     return s.str();
 }
-
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name)
-    {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        if (value)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~ScopedEnv()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 // A kernel directory whose build script records each run in runs.log and makes
 // what the real one makes: linux and modules/RELEASE/modules.dep.

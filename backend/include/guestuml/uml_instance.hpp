@@ -76,8 +76,9 @@ public:
     // Host pid of the process that contains UML (killing it ends every UML process).
     int uml_pid() const;
     // Asks the guest to sync and power off, waits up to grace, then kills whatever
-    // is left and lets the storage daemon flush. Returns true if the guest powered
-    // off by itself (UML's exit status 1 after a power-off counts as success).
+    // is left and lets the storage daemon flush; a grace of 0 skips the asking.
+    // Returns true if the guest powered off by itself (UML's exit status 1 after
+    // a power-off counts as success).
     bool shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
     // Kills everything now. Never throws.
     void kill() noexcept;
