@@ -9,11 +9,13 @@
 
 #include "guestuml/temp_dir.hpp"
 
+#include <algorithm>
 #include <boost/filesystem/fstream.hpp>
 #include <boost/filesystem/operations.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 namespace fs = boost::filesystem;
@@ -207,6 +209,22 @@ TEST_CASE("ls, cat, copy-out and shell read the guest's files", "[integration]")
     CHECK(exit_code(shell) == 0);
     // guestfish's cat ends the file's text with a newline of its own.
     CHECK(shell.out == "web1\n\n");
+
+    {
+        // guestuml lowers a soft open-file limit above 1024 for libguestfs's
+        // children (cli/main.cpp): guestfish's ! shell, a grandchild, sees 1024.
+        rlimit saved{};
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        rlimit raised = saved;
+        raised.rlim_cur = std::max<rlim_t>(saved.rlim_cur, std::min<rlim_t>(saved.rlim_max, 4096));
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &raised) == 0);
+        const auto limit = guestuml::run_command(
+            {"sh", "-c", fmt::format("echo '!sh -c \"ulimit -Sn\"' | {} shell --quiet {}", GUESTUML_BIN, image)});
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+        INFO(limit.err);
+        CHECK(limit.succeeded());
+        CHECK(limit.out == fmt::format("{}\n", std::min<rlim_t>(raised.rlim_cur, 1024)));
+    }
 
     const auto no_os = guestuml::test::make_data_disk(dir.path(), "data.img").string();
     const auto ls_no_os = run_guestuml({"ls", "--quiet", no_os, "/"});
