@@ -145,7 +145,7 @@ int main(int argc, char* argv[])
         ::getrlimit(RLIMIT_NOFILE, &files);
         if (files.rlim_cur > debian_default_files)
             for (size_t i = 0, n = commands.size(); i < n; ++i)
-                commands.emplace_back(commands[i].first + ", ulimit -Sn 1024",
+                commands.emplace_back(fmt::format("{}, ulimit -Sn {}", commands[i].first, debian_default_files),
                                       fmt::format("ulimit -Sn {}; {}", debian_default_files, commands[i].second));
         // One untimed run each warms the page cache and libguestfs's qemu probe cache.
         timed(guestuml_env + commands[0].second);
