@@ -70,8 +70,9 @@ TEST_CASE("C API: two drives, launch, inspect, shutdown", "[capi]")
     char* fp_args[] = {const_cast<char*>(fp_check), nullptr};
     CHECK(take_string(guestfs_debug(g, "sh", fp_args)) == "48 hashes, 1 distinct");
 
-    // The appliance's root is the host's own files, read through ubd, whose
-    // multi-segment reads are one host call each (appliance/kernel/6.12/0012-*):
+    // The appliance's root is the host's own files, read through ubd, which
+    // reads a request in one host call (appliance/kernel/6.12/0012-*) and
+    // writes it into guest memory through UML's memory file (0013-*):
     // large libraries must read back byte for byte.
     const std::string lib_dir = "/usr/lib/x86_64-linux-gnu/";
     std::string expected;
