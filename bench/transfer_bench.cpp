@@ -1,5 +1,7 @@
 // Bulk transfer over guestfsd's channel with stock guestfish, in one run:
 // guestuml's virtio channel, guestuml's serial line and libguestfs on QEMU TCG.
+// A fourth setup runs the virtio channel without guestfsd's channel I/O
+// preload (guestuml_channel_io=0), for what that preload gains.
 // Each upload/download is timed inside guestfish ("time" command), so the
 // launch is not counted; the data goes to and from a blank raw disk of the
 // same size, with no filesystem in the way.
@@ -86,6 +88,9 @@ try {
         {"guestuml virtio", guestuml_env + " GUESTUML_CHANNEL=virtio", mib},
         {"guestuml serial", guestuml_env + " GUESTUML_CHANNEL=serial", serial_mib},
         {"libguestfs+QEMU TCG", "env -u LIBGUESTFS_HV -u LIBGUESTFS_PATH LIBGUESTFS_BACKEND=direct", mib},
+        // What guestuml-channel-io.so (appliance/channel_io/) gains.
+        {"guestuml virtio, plain", guestuml_env + " GUESTUML_CHANNEL=virtio LIBGUESTFS_APPEND=guestuml_channel_io=0",
+         mib},
     };
     guestuml::TempDir dir("guestuml-bench-transfer");
     std::vector<Result> results;
@@ -102,6 +107,8 @@ try {
                    results[i].upload_mbs / qemu.upload_mbs, results[i].download_mbs / qemu.download_mbs);
     fmt::print("guestuml virtio / serial: upload {:.1f}x, download {:.1f}x\n",
                results[0].upload_mbs / results[1].upload_mbs, results[0].download_mbs / results[1].download_mbs);
+    fmt::print("guestuml virtio / without the channel I/O preload: upload {:.2f}x, download {:.2f}x\n",
+               results[0].upload_mbs / results[3].upload_mbs, results[0].download_mbs / results[3].download_mbs);
     return 0;
 } catch (const std::exception& e) {
     fmt::print(stderr, "bench_transfer: {}\n", e.what());

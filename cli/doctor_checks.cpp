@@ -162,7 +162,7 @@ std::vector<CheckResult> check_helpers()
 {
     std::vector<CheckResult> results;
     for (const char* name : {"guestuml-qemu", "guestuml-init", "udevadm", "guestuml-augeas.so", "guestuml-augeas-table",
-                             "guestuml-vfork.so"}) {
+                             "guestuml-vfork.so", "guestuml-channel-io.so"}) {
         CheckResult r{fmt::format("helper {}", name), false, {}, {}};
         try {
             r.detail = helper_program(name).string();

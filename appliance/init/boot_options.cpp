@@ -21,6 +21,7 @@ BootOptions parse_boot_options(std::string_view cmdline)
     std::string profile;
     std::string lazy_augeas;
     std::string vfork;
+    std::string channel_io;
     size_t pos = 0;
     while (pos < cmdline.size()) {
         const size_t start = cmdline.find_first_not_of(" \t\n", pos);
@@ -40,6 +41,8 @@ BootOptions parse_boot_options(std::string_view cmdline)
             options.lazy_augeas = lazy_augeas != "0";
         if (take_value(word, "guestuml_vfork=", vfork))
             options.vfork = vfork != "0";
+        if (take_value(word, "guestuml_channel_io=", channel_io))
+            options.channel_io = channel_io != "0";
         pos = end;
     }
     return options;

@@ -19,6 +19,9 @@ struct BootOptions {
     // guestuml_vfork=0: guestfsd runs without guestuml-vfork.so (its commands
     // then start with a full fork, as on QEMU).
     bool vfork = true;
+    // guestuml_channel_io=0: guestfsd runs without guestuml-channel-io.so (one
+    // system call per read, write and clock reading on its channel, as on QEMU).
+    bool channel_io = true;
 };
 
 // Parses /proc/cmdline's text (space-separated words; the last occurrence wins).

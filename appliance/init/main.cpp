@@ -46,9 +46,11 @@ const std::vector<ModuleRequest> md_modules = {
 
 constexpr const char* tool_path = "/sbin:/usr/sbin:/bin:/usr/bin";
 // Put there by the appliance builder (appliance/src/root_fixups.cpp): see
-// appliance/augeas/lazy_lenses.cpp and appliance/vfork/command_vfork.cpp.
+// appliance/augeas/lazy_lenses.cpp, appliance/vfork/command_vfork.cpp and
+// appliance/channel_io/channel_preload.cpp.
 constexpr const char* augeas_preload = "/usr/lib/guestuml/guestuml-augeas.so";
 constexpr const char* vfork_preload = "/usr/lib/guestuml/guestuml-vfork.so";
+constexpr const char* channel_io_preload = "/usr/lib/guestuml/guestuml-channel-io.so";
 
 std::string modules_dir()
 {
@@ -81,6 +83,9 @@ std::vector<std::string> guestfsd_environment(std::vector<std::string> env, cons
         preloads.emplace_back(augeas_preload);
     if (options.vfork && ::access(vfork_preload, R_OK) == 0)
         preloads.emplace_back(vfork_preload);
+    // It knows only guestfsd's default virtio port, not a --channel.
+    if (options.channel_io && options.channel.empty() && ::access(channel_io_preload, R_OK) == 0)
+        preloads.emplace_back(channel_io_preload);
     if (!preloads.empty())
         env.push_back(fmt::format("LD_PRELOAD={}", fmt::join(preloads, " ")));
     return env;

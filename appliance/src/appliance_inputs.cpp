@@ -93,6 +93,7 @@ ApplianceInputs default_appliance_inputs()
     inputs.augeas_preload = helper_program("guestuml-augeas.so");
     inputs.augeas_table = helper_program("guestuml-augeas-table");
     inputs.vfork_preload = helper_program("guestuml-vfork.so");
+    inputs.channel_io_preload = helper_program("guestuml-channel-io.so");
     return inputs;
 }
 

@@ -108,6 +108,7 @@ void install_guestfsd_preloads(const fs::path& chroot, const ApplianceInputs& in
         ensure_dir(dir, fs::perms(0755));
         copy_program(inputs.augeas_preload, dir / "guestuml-augeas.so", fs::perms(0644));
         copy_program(inputs.vfork_preload, dir / "guestuml-vfork.so", fs::perms(0644));
+        copy_program(inputs.channel_io_preload, dir / "guestuml-channel-io.so", fs::perms(0644));
     } catch (const fs::filesystem_error& e) {
         throw Error(fmt::format("installing guestfsd's preloads into the appliance: {}", e.what()));
     }

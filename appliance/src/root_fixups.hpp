@@ -17,8 +17,8 @@ void install_kernel_modules(const boost::filesystem::path& chroot, const Applian
 // find. Throws Error.
 void install_guestuml_files(const boost::filesystem::path& chroot, const ApplianceInputs& inputs);
 
-// /usr/lib/guestuml/guestuml-augeas.so and guestuml-vfork.so, which
-// guestuml-init preloads into guestfsd, and the Augeas library's table of the
+// /usr/lib/guestuml/guestuml-augeas.so, guestuml-vfork.so and
+// guestuml-channel-io.so, which guestuml-init preloads into guestfsd, and the Augeas library's table of the
 // chroot's lens modules, written by guestuml-augeas-table (its output appended
 // to log). Throws Error.
 void install_guestfsd_preloads(const boost::filesystem::path& chroot, const ApplianceInputs& inputs,

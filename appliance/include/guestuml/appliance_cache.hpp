@@ -41,6 +41,7 @@ struct ApplianceInputs {
     boost::filesystem::path augeas_preload; // guestuml-augeas.so: Augeas compiles only the lenses it needs
     boost::filesystem::path augeas_table;   // the program that writes that library's table
     boost::filesystem::path vfork_preload;  // guestuml-vfork.so: guestfsd's commands start with vfork
+    boost::filesystem::path channel_io_preload;  // guestuml-channel-io.so: fewer system calls on the channel
     // With minimal_kernel set, kernel, modules and kernel_version are filled in
     // by ensure_appliance() from the kernel cache (building the kernel first).
     std::optional<MinimalKernelSpec> minimal_kernel;

@@ -1,0 +1,70 @@
+// guestfsd's end of its channel to the library, with fewer system calls per
+// message: bytes are read ahead in one call and handed out to guestfsd's small
+// reads, and a 4-byte length word is held back to leave with the message it
+// announces. Under UML each guest system call is a round trip through the host
+// (docs/channel-io.md).
+#pragma once
+
+#include <cstddef>
+#include <sys/select.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+namespace guestuml::channel_io {
+
+// The system calls a stream makes: the C library's in guestfsd, fakes in tests.
+struct SystemCalls {
+    ssize_t (*read)(int, void*, std::size_t) = nullptr;
+    ssize_t (*writev)(int, const iovec*, int) = nullptr;
+    int (*select)(int, fd_set*, fd_set*, fd_set*, timeval*) = nullptr;
+};
+
+class ChannelStream {
+public:
+    // The most read ahead in one call: four of the kernel's 32 KiB receive
+    // buffers (kernel patch 0002), and guestfsd reads messages of 4 MiB at most.
+    static constexpr std::size_t read_ahead_size = 128 * 1024;
+    // A zero-timeout select on the channel alone, guestfsd's check for a
+    // cancellation between download chunks, is really made once in this many.
+    static constexpr unsigned cancel_check_period = 16;
+
+    constexpr ChannelStream() = default;
+    ChannelStream(const ChannelStream&) = delete;
+    ChannelStream& operator=(const ChannelStream&) = delete;
+
+    // From now on fd is the channel and its I/O goes through this stream.
+    void attach(int fd, const SystemCalls& calls);
+    // Forgets the channel and anything buffered, writing nothing (a fork's child).
+    void detach();
+    int fd() const { return attached_ ? fd_ : -1; }
+
+    // read(2) on the channel; held-back bytes are written first.
+    ssize_t read(void* buf, std::size_t count);
+    // write(2) on the channel; a 4-byte write that starts a message returns at
+    // once and goes out with the next.
+    ssize_t write(const void* buf, std::size_t count);
+    // select(2) with the channel in readfds: data read ahead counts as readable.
+    int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timeval* timeout);
+    // Writes held-back bytes now; false, with errno set, if that failed.
+    bool flush();
+
+private:
+    bool only_channel_polled(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+                             const timeval* timeout) const;
+
+    // All members start as zero bytes, so that a static stream and its buffer
+    // take no room in the library's file.
+    bool attached_ = false;
+    int fd_ = 0;
+    SystemCalls calls_{};
+    unsigned char held_[4]{};
+    std::size_t held_size_ = 0;
+    // The last write was short: the caller is writing the rest of a message,
+    // and a rest of 4 bytes is no length word.
+    bool continuing_ = false;
+    unsigned skipped_checks_ = 0;
+    std::size_t start_ = 0, end_ = 0;   // unread bytes of ahead_
+    unsigned char ahead_[read_ahead_size]{};
+};
+
+} // namespace guestuml::channel_io

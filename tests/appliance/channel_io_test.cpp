@@ -1,0 +1,315 @@
+// The parts of guestuml-channel-io.so: ChannelStream on a socketpair (with the
+// C library's calls, counted, or with a writev that writes a few bytes at a
+// time), and TscClock fed made-up readings.
+#define CATCH_CONFIG_MAIN
+#include "channel_stream.hpp"
+#include "tsc_clock.hpp"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using guestuml::channel_io::ChannelStream;
+using guestuml::channel_io::SystemCalls;
+using guestuml::channel_io::TscClock;
+
+namespace {
+
+// SystemCalls are plain function pointers, so the counts live here.
+struct Counts {
+    int reads = 0, writevs = 0, selects = 0;
+    std::size_t largest_read = 0;
+    std::size_t writev_limit = 0;   // nonzero: each writev writes at most this many bytes
+};
+Counts& counts()
+{
+    static Counts c;
+    return c;
+}
+
+ssize_t counted_read(int fd, void* buf, std::size_t n)
+{
+    ++counts().reads;
+    counts().largest_read = std::max(counts().largest_read, n);
+    return ::read(fd, buf, n);
+}
+
+ssize_t counted_writev(int fd, const iovec* iov, int iovcnt)
+{
+    ++counts().writevs;
+    if (counts().writev_limit == 0)
+        return ::writev(fd, iov, iovcnt);
+    // Gather at most writev_limit bytes: a short write, as a full queue gives.
+    std::string some;
+    for (int i = 0; i < iovcnt && some.size() < counts().writev_limit; ++i)
+        some.append(static_cast<const char*>(iov[i].iov_base),
+                    std::min(iov[i].iov_len, counts().writev_limit - some.size()));
+    return ::write(fd, some.data(), some.size());
+}
+
+int counted_select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* t)
+{
+    ++counts().selects;
+    return ::select(nfds, r, w, e, t);
+}
+
+struct Pair {
+    int guest = -1, library = -1;
+    std::unique_ptr<ChannelStream> stream = std::make_unique<ChannelStream>();
+    Pair()
+    {
+        int fds[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+        guest = fds[0];
+        library = fds[1];
+        counts() = {};
+        stream->attach(guest, SystemCalls{counted_read, counted_writev, counted_select});
+    }
+    ~Pair()
+    {
+        ::close(guest);
+        ::close(library);
+    }
+    void send(const std::string& s) const { REQUIRE(::write(library, s.data(), s.size()) == ssize_t(s.size())); }
+    std::string receive(std::size_t n) const
+    {
+        std::string s(n, '\0');
+        std::size_t got = 0;
+        while (got < n) {
+            const ssize_t r = ::read(library, s.data() + got, n - got);
+            REQUIRE(r > 0);
+            got += std::size_t(r);
+        }
+        return s;
+    }
+    bool library_has_data() const
+    {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(library, &r);
+        timeval now{0, 0};
+        return ::select(library + 1, &r, nullptr, nullptr, &now) == 1;
+    }
+    // guestfsd's check for a cancellation: select on the channel alone, at once.
+    int poll_channel() const
+    {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(guest, &r);
+        timeval now{0, 0};
+        const int n = stream->select(guest + 1, &r, nullptr, nullptr, &now);
+        CHECK((n == 1) == bool(FD_ISSET(guest, &r)));
+        return n;
+    }
+};
+
+std::string message(int i) { return std::string("len") + char('0' + i) + std::string(100 + i, char('a' + i)); }
+
+std::string read_exactly(ChannelStream& s, std::size_t n)
+{
+    std::string out(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        const ssize_t r = s.read(out.data() + got, n - got);
+        REQUIRE(r > 0);
+        got += std::size_t(r);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("small reads are served from one read ahead, in order")
+{
+    Pair p;
+    std::string all;
+    for (int i = 0; i < 10; ++i)
+        all += message(i);
+    p.send(all);
+    for (int i = 0; i < 10; ++i) {
+        CHECK(read_exactly(*p.stream, 4) == message(i).substr(0, 4));
+        CHECK(read_exactly(*p.stream, 100 + i) == message(i).substr(4));
+    }
+    CHECK(counts().reads == 1);
+    CHECK(counts().largest_read == ChannelStream::read_ahead_size);
+}
+
+TEST_CASE("a read as large as the read-ahead buffer goes straight to the channel")
+{
+    Pair p;
+    p.send("abc");
+    std::string big(ChannelStream::read_ahead_size, '\0');
+    CHECK(p.stream->read(big.data(), big.size()) == 3);
+    CHECK(big.substr(0, 3) == "abc");
+    CHECK(counts().largest_read == ChannelStream::read_ahead_size);
+    CHECK(p.stream->read(big.data(), 0) == 0);
+    CHECK(counts().reads == 1);
+}
+
+TEST_CASE("a length word waits for its body and both leave in one call")
+{
+    Pair p;
+    CHECK(p.stream->write("\0\0\0\x05", 4) == 4);
+    CHECK(counts().writevs == 0);
+    CHECK_FALSE(p.library_has_data());
+    CHECK(p.stream->write("hello", 5) == 5);
+    CHECK(counts().writevs == 1);
+    CHECK(p.receive(9) == std::string("\0\0\0\x05hello", 9));
+    // A body with no word before it goes out as it is.
+    CHECK(p.stream->write("xyz", 3) == 3);
+    CHECK(p.receive(3) == "xyz");
+}
+
+TEST_CASE("a held length word goes out before guestfsd reads or polls")
+{
+    Pair p;
+    SECTION("read")
+    {
+        CHECK(p.stream->write("FLAG", 4) == 4);
+        p.send("reply");
+        CHECK(read_exactly(*p.stream, 5) == "reply");
+    }
+    SECTION("select")
+    {
+        CHECK(p.stream->write("FLAG", 4) == 4);
+        p.poll_channel();
+    }
+    SECTION("flush")
+    {
+        CHECK(p.stream->write("FLAG", 4) == 4);
+        CHECK(p.stream->flush());
+    }
+    CHECK(p.receive(4) == "FLAG");
+}
+
+TEST_CASE("short writes keep the bytes in order")
+{
+    Pair p;
+    counts().writev_limit = 3;
+    const std::string body = "the body of a message";
+    CHECK(p.stream->write("WORD", 4) == 4);
+    std::size_t sent = 0;
+    while (sent < body.size()) {   // as guestfsd's xwrite loops
+        const ssize_t r = p.stream->write(body.data() + sent, body.size() - sent);
+        REQUIRE(r > 0);
+        sent += std::size_t(r);
+    }
+    CHECK(p.receive(4 + body.size()) == "WORD" + body);
+    // The last 4 bytes of a message written in pieces are not held back.
+    const std::string more = "0123456789";
+    counts().writev_limit = 6;
+    CHECK(p.stream->write(more.data(), more.size()) == 6);
+    CHECK(p.stream->write(more.data() + 6, 4) == 4);
+    CHECK(p.receive(more.size()) == more);
+}
+
+TEST_CASE("a failed write keeps the held word for the retry")
+{
+    Pair p;
+    CHECK(p.stream->write("WORD", 4) == 4);
+    ::shutdown(p.guest, SHUT_WR);
+    ::signal(SIGPIPE, SIG_IGN);
+    CHECK(p.stream->write("body", 4) == -1);
+    CHECK(errno == EPIPE);
+    CHECK_FALSE(p.stream->flush());
+}
+
+TEST_CASE("polling the channel for a cancellation")
+{
+    Pair p;
+    SECTION("read-ahead data is readable without asking the kernel")
+    {
+        p.send("12345678");
+        CHECK(read_exactly(*p.stream, 4) == "1234");
+        const int before = counts().selects;
+        CHECK(p.poll_channel() == 1);
+        CHECK(counts().selects == before);
+    }
+    SECTION("an idle channel is asked once in every few checks")
+    {
+        for (unsigned i = 1; i < ChannelStream::cancel_check_period; ++i)
+            CHECK(p.poll_channel() == 0);
+        CHECK(counts().selects == 0);
+        p.send("CNCL");
+        CHECK(p.poll_channel() == 1);   // the check that is made
+        CHECK(counts().selects == 1);
+        CHECK(read_exactly(*p.stream, 4) == "CNCL");
+        p.send("late");   // seen at the next check made, not before
+        for (unsigned i = 1; i < ChannelStream::cancel_check_period; ++i)
+            CHECK(p.poll_channel() == 0);
+        CHECK(p.poll_channel() == 1);
+        CHECK(counts().selects == 2);
+    }
+    SECTION("a select that waits, or watches other descriptors, is always made")
+    {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(p.guest, &r);
+        timeval wait{0, 1000};
+        CHECK(p.stream->select(p.guest + 1, &r, nullptr, nullptr, &wait) == 0);
+        CHECK(counts().selects == 1);
+        int other[2];
+        REQUIRE(::pipe(other) == 0);
+        REQUIRE(::write(other[1], "x", 1) == 1);
+        p.send("data");
+        CHECK(read_exactly(*p.stream, 1) == "d");
+        FD_ZERO(&r);
+        FD_SET(p.guest, &r);
+        FD_SET(other[0], &r);
+        timeval now{0, 0};
+        const int nfds = std::max(p.guest, other[0]) + 1;
+        CHECK(p.stream->select(nfds, &r, nullptr, nullptr, &now) == 2);
+        CHECK(FD_ISSET(p.guest, &r));
+        CHECK(FD_ISSET(other[0], &r));
+        ::close(other[0]);
+        ::close(other[1]);
+    }
+}
+
+TEST_CASE("a detached stream forgets what it read ahead and held")
+{
+    Pair p;
+    p.send("abcdef");
+    CHECK(read_exactly(*p.stream, 2) == "ab");
+    CHECK(p.stream->write("WORD", 4) == 4);
+    p.stream->detach();
+    CHECK(p.stream->fd() == -1);
+    CHECK_FALSE(p.library_has_data());
+}
+
+TEST_CASE("the clock is carried forward by the counter, within bounds")
+{
+    TscClock clock;
+    timeval out{};
+    constexpr std::uint64_t ticks_per_us = 3000;
+    const auto at = [](std::uint64_t us) { return timeval{time_t(us / 1000000), suseconds_t(us % 1000000)}; };
+    const auto us_of = [](const timeval& t) { return std::uint64_t(t.tv_sec) * 1000000 + std::uint64_t(t.tv_usec); };
+    const std::uint64_t t0 = 1'800'000'000'000'000, c0 = 5'000'000'000;
+
+    CHECK_FALSE(clock.carried(c0, out));   // no reading yet
+    CHECK(us_of(clock.real(at(t0), c0 - 100, c0 + 100)) == t0);
+    CHECK_FALSE(clock.carried(c0 + 1000, out));   // the rate is not known yet
+    // A second reading 25 ms later calibrates it.
+    const std::uint64_t t1 = t0 + 25'000, c1 = c0 + 25'000 * ticks_per_us;
+    CHECK(us_of(clock.real(at(t1), c1, c1)) == t1);
+
+    REQUIRE(clock.carried(c1 + 4'000 * ticks_per_us, out));
+    CHECK(us_of(out) == t1 + 4'000);
+    // Never backwards past a time handed out, even if the counter is read
+    // early, nor past a reading just behind it.
+    REQUIRE(clock.carried(c1 + 3'000 * ticks_per_us, out));
+    CHECK(us_of(out) == t1 + 4'000);
+    CHECK(us_of(clock.real(at(t1 + 3'990), c1 + 3'990 * ticks_per_us, c1 + 3'990 * ticks_per_us)) == t1 + 4'000);
+
+    const std::uint64_t c2 = c1 + 3'990 * ticks_per_us;
+    CHECK_FALSE(clock.carried(c2 + TscClock::carry_us * ticks_per_us, out));   // too long since
+    CHECK_FALSE(clock.carried(c2 - 1, out));                                   // the counter went back
+
+    // A clock set back by a minute is handed out as it is.
+    CHECK(us_of(clock.real(at(t1 - 60'000'000), c2 + 10, c2 + 10)) == t1 - 60'000'000);
+}

@@ -1,0 +1,154 @@
+// guestuml-channel-io.so (appliance/channel_io/) carries guestfsd's I/O on its
+// channel and its clock readings with fewer system calls. With the preload and
+// without it (guestuml_channel_io=0 on the kernel command line) the same bytes
+// must cross both ways; a download the library cancels must leave guestfsd
+// serving; and progress messages, which guestfsd times with the clock the
+// preload carries forward, must still come, in order, ending at 100 %.
+#include "debian_session.hpp"
+#include "tool_run.hpp"
+
+#include "guestuml/temp_dir.hpp"
+
+#include <boost/filesystem/operations.hpp>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <guestfs.h>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace guestuml::plugin::test;
+namespace fs = boost::filesystem;
+
+namespace {
+
+constexpr std::size_t transfer_bytes = 48u << 20;
+
+struct Progress {
+    int events = 0;
+    bool in_order = true;
+    uint64_t last_position = 0, last_total = 0;
+};
+
+void on_progress(guestfs_h*, void* opaque, uint64_t, int, int, const char*, size_t, const uint64_t* array,
+                 size_t array_len)
+{
+    // array: proc_nr, serial, position, total (guestfs-internals).
+    if (array_len < 4)
+        return;
+    auto* p = static_cast<Progress*>(opaque);
+    if (p->events > 0 && array[2] < p->last_position)
+        p->in_order = false;
+    ++p->events;
+    p->last_position = array[2];
+    p->last_total = array[3];
+}
+
+std::string file_bytes(const fs::path& file)
+{
+    std::ifstream in(file.string(), std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct ChannelView {
+    PreloadPlacement preload;
+    std::string guest_sha256;     // of the disk the data was uploaded to
+    bool downloaded_same = false;
+    std::string cancelled_error;  // a download the library gives up on
+    bool serving_after = false;
+    Progress progress;            // `debug progress 3`: guestfsd's timed notifications
+};
+
+ChannelView channel_view(const PluginImages& images, const fs::path& data, const char* append)
+{
+    guestuml::TempDir dir("guestuml-channel-io-test");
+    const fs::path disk = dir.path() / "blank.img", back = dir.path() / "back";
+    std::ofstream(disk.string()).close();
+    fs::resize_file(disk, transfer_bytes);
+
+    guestuml::test::GuestfsHandle handle(guestfs_create());
+    guestfs_h* g = handle.get();
+    REQUIRE(g);
+    REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
+    REQUIRE(guestfs_add_drive_opts(g, disk.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
+    if (*append)
+        REQUIRE(guestfs_set_append(g, append) == 0);
+    REQUIRE(guestfs_launch(g) == 0);
+
+    ChannelView view;
+    view.preload = preload_placement(g, "guestuml-channel-io");
+
+    REQUIRE(guestfs_upload(g, data.c_str(), "/dev/sdb") == 0);
+    char* sum = guestfs_checksum_device(g, "sha256", "/dev/sdb");
+    REQUIRE(sum);
+    view.guest_sha256 = sum;
+    std::free(sum);
+    REQUIRE(guestfs_download(g, "/dev/sdb", back.c_str()) == 0);
+    view.downloaded_same = file_bytes(back) == file_bytes(data);
+
+    guestfs_push_error_handler(g, nullptr, nullptr);
+    CHECK(guestfs_download(g, "/dev/sdb", "/dev/full") == -1);
+    view.cancelled_error = guestfs_last_error(g) ? guestfs_last_error(g) : "";
+    guestfs_pop_error_handler(g);
+    view.serving_after = guestfs_blockdev_getsize64(g, "/dev/sdb") == static_cast<int64_t>(transfer_bytes);
+
+    REQUIRE(guestfs_set_event_callback(g, on_progress, GUESTFS_EVENT_PROGRESS, 0, &view.progress) >= 0);
+    char* args[] = {const_cast<char*>("3"), nullptr};
+    char* out = guestfs_debug(g, "progress", args);
+    REQUIRE(out);
+    std::free(out);
+
+    REQUIRE(guestfs_shutdown(g) == 0);
+    return view;
+}
+
+} // namespace
+
+TEST_CASE("channel I/O preload: the same bytes both ways, cancellation and progress", "[capi]")
+{
+    apply_guestuml_env();
+    const auto images = plugin_images(PLUGIN_IMAGE_DIR);
+
+    guestuml::TempDir dir("guestuml-channel-io-data");
+    const fs::path data = dir.path() / "data";
+    {
+        std::mt19937_64 random(20261203);
+        std::vector<uint64_t> words(transfer_bytes / sizeof(uint64_t));
+        for (auto& w : words)
+            w = random();
+        std::ofstream(data.string(), std::ios::binary)
+            .write(reinterpret_cast<const char*>(words.data()), static_cast<std::streamsize>(transfer_bytes));
+    }
+    const ToolResult host_sum = run_tool(Hypervisor::guestuml, "sha256sum " + shell_quote(data.string()) + " | cut -d' ' -f1");
+    REQUIRE(host_sum.ok());
+
+    const ChannelView with = channel_view(images, data, "");
+    const ChannelView without = channel_view(images, data, "guestuml_channel_io=0");
+
+    // The preload is in guestfsd only, and only when asked for.
+    CHECK(std::stoi(with.preload.guestfsd_maps) > 0);
+    CHECK(without.preload.guestfsd_maps == "0");
+    CHECK(with.preload.child_preload == "[]");
+
+    for (const ChannelView* view : {&with, &without}) {
+        CHECK(view->guest_sha256 + "\n" == host_sum.out);
+        CHECK(view->downloaded_same);
+        // The library cancels the download when its write fails (ENOSPC);
+        // guestfsd notices at a later chunk, ends the transfer with a
+        // cancelled chunk, which the library reports last, and goes on serving.
+        CHECK(view->cancelled_error.find("file receive cancelled") != std::string::npos);
+        CHECK(view->serving_after);
+        // guestfsd sends its first progress message after 2 s and then every
+        // 1/3 s: with 3 s of work, a few, and the last one at 100 %.
+        INFO("progress events: " << view->progress.events);
+        CHECK(view->progress.events >= 3);
+        CHECK(view->progress.events <= 6);
+        CHECK(view->progress.in_order);
+        CHECK(view->progress.last_total == 30);
+        CHECK(view->progress.last_position == 30);
+    }
+}
