@@ -33,6 +33,10 @@ constexpr char channel_path[] = "/dev/virtio-ports/org.libguestfs.channel.0";
 
 ChannelStream stream;
 TscClock tsc_clock;
+// The process that opened the channel. A vfork child of guestuml-vfork.so
+// runs in its memory, and must not change the stream when it closes its own
+// copy of the descriptor.
+pid_t stream_owner = 0;
 
 template <typename F>
 F next_symbol(const char* name)
@@ -64,24 +68,36 @@ struct NextFunctions {
     ssize_t (*writev)(int, const iovec*, int) = nullptr;
     int (*select)(int, fd_set*, fd_set*, fd_set*, timeval*) = nullptr;
     int (*close)(int) = nullptr;
+    int (*dup2)(int, int) = nullptr;
     int (*gettimeofday)(timeval*, void*) = nullptr;
 };
 NextFunctions next;
 
+bool is_channel(int fd) { return fd >= 0 && fd == stream.fd(); }
+
 int opened(const char* path, int fd)
 {
-    if (fd >= 0 && std::strcmp(path, channel_path) == 0 && stream.fd() < 0)
+    if (fd >= 0 && std::strcmp(path, channel_path) == 0 && stream.fd() < 0) {
         stream.attach(fd, SystemCalls{cached(next.read, "read"), cached(next.writev, "writev"),
                                       cached(next.select, "select")});
+        stream_owner = ::getpid();
+    }
     return fd;
+}
+
+// Before the channel's descriptor is closed or replaced by its owner.
+void channel_going(int fd)
+{
+    if (is_channel(fd) && ::getpid() == stream_owner) {
+        stream.flush();
+        stream.detach();
+    }
 }
 
 mode_t mode_argument(int flags, va_list args)
 {
     return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(args, mode_t) : 0;
 }
-
-bool is_channel(int fd) { return fd >= 0 && fd == stream.fd(); }
 
 void flush_before_fork() { stream.flush(); }
 // The child may read or close its copy of the channel; it has no share in our buffer.
@@ -142,17 +158,23 @@ __attribute__((visibility("default"))) int select(int nfds, fd_set* readfds, fd_
 
 __attribute__((visibility("default"))) int close(int fd)
 {
-    if (is_channel(fd)) {
-        stream.flush();
-        stream.detach();
-    }
+    channel_going(fd);
     return cached(next.close, "close")(fd);
+}
+
+__attribute__((visibility("default"))) int dup2(int from, int to)
+{
+    if (from != to)
+        channel_going(to);
+    return cached(next.dup2, "dup2")(from, to);
 }
 
 __attribute__((visibility("default"))) int gettimeofday(timeval* tv, void* tz) noexcept
 {
     auto real = cached(next.gettimeofday, "gettimeofday");
-    if (tz != nullptr)   // the obsolete time zone: the C library answers it
+    // The obsolete time zone: the C library answers. (tv is never null: the
+    // C library declares it so, and the compiler drops any test of it.)
+    if (tz != nullptr)
         return real(tv, tz);
     if (tsc_clock.carried(__rdtsc(), *tv))
         return 0;
@@ -170,6 +192,18 @@ __attribute__((constructor)) static void set_up_channel_io()
     // Only guestfsd needs it: the programs it starts get a plain environment.
     ::unsetenv("LD_PRELOAD");
     ::pthread_atfork(flush_before_fork, nullptr, forget_in_child);
+    // Resolved now, so that a vfork child of guestuml-vfork.so, which calls
+    // open and close in the parent's memory, never runs dlsym.
+    cached(next.open, "open");
+    cached(next.open_2, "__open_2");
+    cached(next.read, "read");
+    cached(next.read_chk, "__read_chk");
+    cached(next.write, "write");
+    cached(next.writev, "writev");
+    cached(next.select, "select");
+    cached(next.close, "close");
+    cached(next.dup2, "dup2");
+    cached(next.gettimeofday, "gettimeofday");
 }
 
 __attribute__((destructor)) static void flush_at_exit()

@@ -69,8 +69,17 @@ ssize_t ChannelStream::write(const void* buf, std::size_t count)
         return static_cast<ssize_t>(count);
     }
     while (held_size_ > 0) {
-        const iovec both[2] = {{held_, held_size_}, {const_cast<void*>(buf), count}};
-        const ssize_t n = calls_.writev(fd_, both, 2);
+        // A writev of two parts is two port writes: two queued buffers, two
+        // kicks of the host, two interrupts back. Joined, they are one.
+        iovec parts[2] = {{held_, held_size_}, {const_cast<void*>(buf), count}};
+        int part_count = 2;
+        if (held_size_ + count <= joined_size) {
+            std::memcpy(joined_, held_, held_size_);
+            std::memcpy(joined_ + held_size_, buf, count);
+            parts[0] = {joined_, held_size_ + count};
+            part_count = 1;
+        }
+        const ssize_t n = calls_.writev(fd_, parts, part_count);
         if (n < 0)
             return -1;   // held bytes stay: the caller retries, or reads and flushes
         if (static_cast<std::size_t>(n) < held_size_) {

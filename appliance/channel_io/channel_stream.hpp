@@ -27,6 +27,9 @@ public:
     // A zero-timeout select on the channel alone, guestfsd's check for a
     // cancellation between download chunks, is really made once in this many.
     static constexpr unsigned cancel_check_period = 16;
+    // A length word and a message up to this size go out as one buffer: the
+    // most virtio_console's write() takes in one call.
+    static constexpr std::size_t joined_size = 32 * 1024;
 
     constexpr ChannelStream() = default;
     ChannelStream(const ChannelStream&) = delete;
@@ -65,6 +68,7 @@ private:
     unsigned skipped_checks_ = 0;
     std::size_t start_ = 0, end_ = 0;   // unread bytes of ahead_
     unsigned char ahead_[read_ahead_size]{};
+    unsigned char joined_[joined_size]{};
 };
 
 } // namespace guestuml::channel_io

@@ -14,6 +14,8 @@ timeval from_us(std::uint64_t us)
     return {static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
 }
 
+std::uint64_t distance(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : b - a; }
+
 } // namespace
 
 bool TscClock::carried(std::uint64_t tsc, timeval& out)
@@ -21,8 +23,10 @@ bool TscClock::carried(std::uint64_t tsc, timeval& out)
     // An unsigned difference: a counter that went backwards (another CPU's,
     // or a migrated host) looks far in the future and forces a real reading.
     const std::uint64_t ticks = tsc - last_tsc_;
-    if (!have_reading_ || ticks_per_us_ <= 0 || static_cast<double>(ticks) >= carry_us * ticks_per_us_)
+    if (!have_reading_ || ticks_per_us_ <= 0 || carried_calls_ >= carry_calls ||
+        static_cast<double>(ticks) >= carry_us * ticks_per_us_)
         return false;
+    ++carried_calls_;
     std::uint64_t us = last_us_ + static_cast<std::uint64_t>(static_cast<double>(ticks) / ticks_per_us_);
     // Carried times must not run backwards past one already handed out.
     if (us < returned_us_)
@@ -32,22 +36,44 @@ bool TscClock::carried(std::uint64_t tsc, timeval& out)
     return true;
 }
 
+void TscClock::restart_calibration(std::uint64_t us, std::uint64_t tsc, std::uint64_t uncertainty)
+{
+    base_us_ = us;
+    base_tsc_ = tsc;
+    base_uncertainty_ = uncertainty;
+    ticks_per_us_ = 0;
+}
+
 timeval TscClock::real(const timeval& now, std::uint64_t tsc_before, std::uint64_t tsc_after)
 {
     const std::uint64_t us = to_us(now);
     // The reading was taken somewhere between the two counter values.
-    const std::uint64_t tsc = tsc_before + (tsc_after - tsc_before) / 2;
-    if (!have_reading_ || us < base_us_ || tsc < base_tsc_) {
-        base_us_ = us;
-        base_tsc_ = tsc;
-        ticks_per_us_ = 0;
+    const std::uint64_t uncertainty = (tsc_after - tsc_before) / 2;
+    const std::uint64_t tsc = tsc_before + uncertainty;
+    carried_calls_ = 0;
+    if (!have_reading_ || tsc_after < tsc_before || us < base_us_ || tsc < base_tsc_) {
+        restart_calibration(us, tsc, uncertainty);
+    } else if (ticks_per_us_ > 0 &&
+               distance(us, last_us_ + static_cast<std::uint64_t>(static_cast<double>(tsc - last_tsc_) /
+                                                                  ticks_per_us_)) >= stray_us) {
+        // The clock was set, the counter jumped, or the rate was wrong: carry
+        // nothing until a new calibration.
+        restart_calibration(us, tsc, uncertainty);
     } else if (us - base_us_ >= calibration_us) {
-        ticks_per_us_ = static_cast<double>(tsc - base_tsc_) / static_cast<double>(us - base_us_);
-        // Follow slow drift between the counter and the clock: recalibrate over
-        // spans of about a second.
-        if (us - base_us_ >= 1'000'000) {
-            base_us_ = us;
-            base_tsc_ = tsc;
+        // Only from readings whose own uncertainty is a thousandth of the span
+        // at most: a reading delayed in its system call would skew the rate.
+        const std::uint64_t span = tsc - base_tsc_;
+        if ((base_uncertainty_ + uncertainty) * 1000 <= span) {
+            ticks_per_us_ = static_cast<double>(span) / static_cast<double>(us - base_us_);
+            // Follow slow drift between the counter and the clock: recalibrate
+            // over spans of about a second.
+            if (us - base_us_ >= 1'000'000) {
+                base_us_ = us;
+                base_tsc_ = tsc;
+                base_uncertainty_ = uncertainty;
+            }
+        } else if (ticks_per_us_ <= 0 && uncertainty < base_uncertainty_) {
+            restart_calibration(us, tsc, uncertainty);
         }
     }
     last_us_ = us;

@@ -14,8 +14,12 @@ class TscClock {
 public:
     // How far a reading is carried forward before the next real one.
     static constexpr std::uint64_t carry_us = 10'000;
-    // The shortest span between real readings that calibrates the counter's rate.
+    // ... and how many times at most, whatever the counter says.
+    static constexpr unsigned carry_calls = 1024;
+    // The shortest span between the real readings that calibrate the rate.
     static constexpr std::uint64_t calibration_us = 20'000;
+    // A reading that strays this far from the carried time ends the calibration.
+    static constexpr std::uint64_t stray_us = 1'000;
 
     constexpr TscClock() = default;
 
@@ -28,10 +32,14 @@ public:
     timeval real(const timeval& now, std::uint64_t tsc_before, std::uint64_t tsc_after);
 
 private:
+    void restart_calibration(std::uint64_t us, std::uint64_t tsc, std::uint64_t uncertainty);
+
     std::uint64_t last_us_ = 0, last_tsc_ = 0;     // the last real reading
     std::uint64_t base_us_ = 0, base_tsc_ = 0;     // the calibration's start
+    std::uint64_t base_uncertainty_ = 0;           // its counter ticks either side
     std::uint64_t returned_us_ = 0;                // the latest time handed out
-    double ticks_per_us_ = 0;                      // 0: not calibrated yet
+    double ticks_per_us_ = 0;                      // 0: not calibrated
+    unsigned carried_calls_ = 0;                   // since the last real reading
     bool have_reading_ = false;
 };
 

@@ -25,6 +25,8 @@ struct Counts {
     int reads = 0, writevs = 0, selects = 0;
     std::size_t largest_read = 0;
     std::size_t writev_limit = 0;   // nonzero: each writev writes at most this many bytes
+    int library = -1;               // the library's end, for ordered_read
+    bool unsent_at_read = false;    // ordered_read found nothing sent yet
 };
 Counts& counts()
 {
@@ -37,6 +39,23 @@ ssize_t counted_read(int fd, void* buf, std::size_t n)
     ++counts().reads;
     counts().largest_read = std::max(counts().largest_read, n);
     return ::read(fd, buf, n);
+}
+
+bool readable(int fd)
+{
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    timeval now{0, 0};
+    return ::select(fd + 1, &r, nullptr, nullptr, &now) == 1;
+}
+
+// A read that notes whether the library had received anything by then.
+ssize_t ordered_read(int fd, void* buf, std::size_t n)
+{
+    if (!readable(counts().library))
+        counts().unsent_at_read = true;
+    return counted_read(fd, buf, n);
 }
 
 ssize_t counted_writev(int fd, const iovec* iov, int iovcnt)
@@ -87,14 +106,7 @@ struct Pair {
         }
         return s;
     }
-    bool library_has_data() const
-    {
-        fd_set r;
-        FD_ZERO(&r);
-        FD_SET(library, &r);
-        timeval now{0, 0};
-        return ::select(library + 1, &r, nullptr, nullptr, &now) == 1;
-    }
+    bool library_has_data() const { return readable(library); }
     // guestfsd's check for a cancellation: select on the channel alone, at once.
     int poll_channel() const
     {
@@ -163,6 +175,12 @@ TEST_CASE("a length word waits for its body and both leave in one call")
     // A body with no word before it goes out as it is.
     CHECK(p.stream->write("xyz", 3) == 3);
     CHECK(p.receive(3) == "xyz");
+    // A body too large to join the word in one buffer goes out with it in two.
+    const std::string large(ChannelStream::joined_size, 'L');
+    CHECK(p.stream->write("BIG!", 4) == 4);
+    CHECK(p.stream->write(large.data(), large.size()) == ssize_t(large.size()));
+    CHECK(counts().writevs == 3);
+    CHECK(p.receive(4 + large.size()) == "BIG!" + large);
 }
 
 TEST_CASE("a held length word goes out before guestfsd reads or polls")
@@ -170,9 +188,13 @@ TEST_CASE("a held length word goes out before guestfsd reads or polls")
     Pair p;
     SECTION("read")
     {
+        // The word must be out before the read, which may wait for the reply to it.
+        counts().library = p.library;
+        p.stream->attach(p.guest, SystemCalls{ordered_read, counted_writev, counted_select});
         CHECK(p.stream->write("FLAG", 4) == 4);
         p.send("reply");
         CHECK(read_exactly(*p.stream, 5) == "reply");
+        CHECK_FALSE(counts().unsent_at_read);
     }
     SECTION("select")
     {
@@ -280,6 +302,9 @@ TEST_CASE("a detached stream forgets what it read ahead and held")
     p.stream->detach();
     CHECK(p.stream->fd() == -1);
     CHECK_FALSE(p.library_has_data());
+    p.stream->attach(p.guest, SystemCalls{counted_read, counted_writev, counted_select});
+    p.send("new");
+    CHECK(read_exactly(*p.stream, 3) == "new");
 }
 
 TEST_CASE("the clock is carried forward by the counter, within bounds")
@@ -310,6 +335,64 @@ TEST_CASE("the clock is carried forward by the counter, within bounds")
     CHECK_FALSE(clock.carried(c2 + TscClock::carry_us * ticks_per_us, out));   // too long since
     CHECK_FALSE(clock.carried(c2 - 1, out));                                   // the counter went back
 
-    // A clock set back by a minute is handed out as it is.
+    // A clock set back by a minute is handed out as it is, and nothing is
+    // carried from it until the rate is measured again.
     CHECK(us_of(clock.real(at(t1 - 60'000'000), c2 + 10, c2 + 10)) == t1 - 60'000'000);
+    CHECK_FALSE(clock.carried(c2 + 20, out));
+}
+
+namespace {
+
+constexpr std::uint64_t rate = 2000;   // ticks per microsecond
+constexpr std::uint64_t start_us = 1'800'000'000'000'000, start_tsc = 1'000'000'000;
+
+timeval tv_at(std::uint64_t us) { return timeval{time_t(us / 1000000), suseconds_t(us % 1000000)}; }
+
+// A clock calibrated from two exact readings 50 ms apart; returns the second's counter value.
+std::uint64_t calibrate(TscClock& clock)
+{
+    clock.real(tv_at(start_us), start_tsc, start_tsc);
+    const std::uint64_t tsc = start_tsc + 50'000 * rate;
+    clock.real(tv_at(start_us + 50'000), tsc, tsc);
+    return tsc;
+}
+
+} // namespace
+
+TEST_CASE("the clock stops carrying when the counter and the clock disagree")
+{
+    TscClock clock;
+    timeval out{};
+    const std::uint64_t tsc = calibrate(clock);
+    REQUIRE(clock.carried(tsc + 1000 * rate, out));
+    // The counter jumped a minute ahead while the clock moved 5 ms.
+    const std::uint64_t jumped = tsc + 60'000'000 * rate;
+    clock.real(tv_at(start_us + 55'000), jumped, jumped);
+    CHECK_FALSE(clock.carried(jumped + 10, out));
+}
+
+TEST_CASE("the clock reads the real time again after a bounded number of carried calls")
+{
+    TscClock clock;
+    timeval out{};
+    const std::uint64_t tsc = calibrate(clock);
+    for (unsigned i = 0; i < TscClock::carry_calls; ++i)
+        REQUIRE(clock.carried(tsc + i, out));
+    CHECK_FALSE(clock.carried(tsc + TscClock::carry_calls, out));
+    clock.real(tv_at(start_us + 50'001), tsc + rate, tsc + rate);
+    CHECK(clock.carried(tsc + 2 * rate, out));
+}
+
+TEST_CASE("loose readings do not calibrate the clock")
+{
+    TscClock clock;
+    timeval out{};
+    // Each reading's system call took 30 ms: a thousandth of the span is far less.
+    clock.real(tv_at(start_us), start_tsc, start_tsc + 30'000 * rate);
+    const std::uint64_t later = start_tsc + 100'000 * rate;
+    clock.real(tv_at(start_us + 100'000), later, later + 30'000 * rate);
+    CHECK_FALSE(clock.carried(later + 30'000 * rate + 10, out));
+    // A counter read backwards around a reading gives no calibration either.
+    clock.real(tv_at(start_us + 200'000), later + 200'000 * rate, later);
+    CHECK_FALSE(clock.carried(later + 200'000 * rate, out));
 }

@@ -1,9 +1,11 @@
 // guestuml-channel-io.so (appliance/channel_io/) carries guestfsd's I/O on its
 // channel and its clock readings with fewer system calls. With the preload and
 // without it (guestuml_channel_io=0 on the kernel command line) the same bytes
-// must cross both ways; a download the library cancels must leave guestfsd
-// serving; and progress messages, which guestfsd times with the clock the
-// preload carries forward, must still come, in order, ending at 100 %.
+// must cross both ways; an upload guestfsd cancels and a download the library
+// cancels must each end in an error and leave guestfsd serving; a loop timed
+// with the clock the preload carries forward (`debug device_speed`) must last
+// as long as asked; and progress messages must still come, in order, ending
+// at 100 %.
 #include "debian_session.hpp"
 #include "tool_run.hpp"
 
@@ -11,6 +13,7 @@
 
 #include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -57,17 +60,27 @@ struct ChannelView {
     PreloadPlacement preload;
     std::string guest_sha256;     // of the disk the data was uploaded to
     bool downloaded_same = false;
-    std::string cancelled_error;  // a download the library gives up on
+    std::string upload_error;     // an upload larger than its disk: guestfsd gives up
+    std::string download_error;   // a download the library gives up on
     bool serving_after = false;
-    Progress progress;            // `debug progress 3`: guestfsd's timed notifications
+    double timed_loop_seconds = 0;   // `debug device_speed DISK r 2`, seen from here
+    Progress progress;               // `debug progress 3`: guestfsd's rate-limited notifications
 };
+
+std::string failed_call_error(guestfs_h* g, int result)
+{
+    CHECK(result == -1);
+    return guestfs_last_error(g) ? guestfs_last_error(g) : "";
+}
 
 ChannelView channel_view(const PluginImages& images, const fs::path& data, const char* append)
 {
     guestuml::TempDir dir("guestuml-channel-io-test");
-    const fs::path disk = dir.path() / "blank.img", back = dir.path() / "back";
-    std::ofstream(disk.string()).close();
-    fs::resize_file(disk, transfer_bytes);
+    const fs::path disk = dir.path() / "blank.img", small = dir.path() / "small.img", back = dir.path() / "back";
+    for (const auto& [file, size] : {std::pair{disk, transfer_bytes}, std::pair{small, transfer_bytes / 2}}) {
+        std::ofstream(file.string()).close();
+        fs::resize_file(file, size);
+    }
 
     guestuml::test::GuestfsHandle handle(guestfs_create());
     guestfs_h* g = handle.get();
@@ -75,6 +88,7 @@ ChannelView channel_view(const PluginImages& images, const fs::path& data, const
     REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
                                    GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
     REQUIRE(guestfs_add_drive_opts(g, disk.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
+    REQUIRE(guestfs_add_drive_opts(g, small.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
     if (*append)
         REQUIRE(guestfs_set_append(g, append) == 0);
     REQUIRE(guestfs_launch(g) == 0);
@@ -91,10 +105,24 @@ ChannelView channel_view(const PluginImages& images, const fs::path& data, const
     view.downloaded_same = file_bytes(back) == file_bytes(data);
 
     guestfs_push_error_handler(g, nullptr, nullptr);
-    CHECK(guestfs_download(g, "/dev/sdb", "/dev/full") == -1);
-    view.cancelled_error = guestfs_last_error(g) ? guestfs_last_error(g) : "";
+    // guestfsd's write to the disk fails; it sends its cancellation flag
+    // alone, then reads and discards chunks until the library stops.
+    view.upload_error = failed_call_error(g, guestfs_upload(g, data.c_str(), "/dev/sdc"));
+    // The library's write fails; guestfsd sees its flag at a later chunk.
+    view.download_error = failed_call_error(g, guestfs_download(g, "/dev/sdb", "/dev/full"));
     guestfs_pop_error_handler(g);
     view.serving_after = guestfs_blockdev_getsize64(g, "/dev/sdb") == static_cast<int64_t>(transfer_bytes);
+
+    // guestfsd reads the disk until its clock says two seconds have passed,
+    // reading the clock before each 8 KiB: most readings are carried ones.
+    // (debug calls take the guest's own device names: the init's link.)
+    char* speed_args[] = {const_cast<char*>("/dev/disk/by-path/virtio-uml-1"), const_cast<char*>("r"), const_cast<char*>("2"), nullptr};
+    const auto start = std::chrono::steady_clock::now();
+    char* copied = guestfs_debug(g, "device_speed", speed_args);
+    view.timed_loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(copied);
+    CHECK(std::stoll(copied) > 0);
+    std::free(copied);
 
     REQUIRE(guestfs_set_event_callback(g, on_progress, GUESTFS_EVENT_PROGRESS, 0, &view.progress) >= 0);
     char* args[] = {const_cast<char*>("3"), nullptr};
@@ -137,11 +165,14 @@ TEST_CASE("channel I/O preload: the same bytes both ways, cancellation and progr
     for (const ChannelView* view : {&with, &without}) {
         CHECK(view->guest_sha256 + "\n" == host_sum.out);
         CHECK(view->downloaded_same);
-        // The library cancels the download when its write fails (ENOSPC);
-        // guestfsd notices at a later chunk, ends the transfer with a
-        // cancelled chunk, which the library reports last, and goes on serving.
-        CHECK(view->cancelled_error.find("file receive cancelled") != std::string::npos);
+        CHECK(view->upload_error.find("upload: write error") != std::string::npos);
+        // The library reports the daemon's cancelled chunk last.
+        CHECK(view->download_error.find("file receive cancelled") != std::string::npos);
         CHECK(view->serving_after);
+        // Two seconds by guestfsd's clock, and a reply, seen from the host.
+        INFO("debug device_speed of 2 s took " << view->timed_loop_seconds << " s");
+        CHECK(view->timed_loop_seconds >= 1.9);
+        CHECK(view->timed_loop_seconds < 4.0);
         // guestfsd sends its first progress message after 2 s and then every
         // 1/3 s: with 3 s of work, a few, and the last one at 100 %.
         INFO("progress events: " << view->progress.events);
