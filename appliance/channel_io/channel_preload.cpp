@@ -49,8 +49,8 @@ F next_symbol(const char* name)
     return f;
 }
 
-// Resolved at first use: libraries guestfsd loads may call these from their
-// own constructors, before ours has run.
+// Resolved in our constructor, or at first use if that comes earlier: libraries
+// guestfsd loads may call these from their own constructors, before ours runs.
 template <typename F>
 F& cached(F& slot, const char* name)
 {
