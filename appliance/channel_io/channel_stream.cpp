@@ -31,10 +31,15 @@ bool ChannelStream::flush()
         const ssize_t n = calls_.writev(fd_, &held, 1);
         if (n < 0)
             return false;
-        std::memmove(held_, held_ + n, held_size_ - static_cast<std::size_t>(n));
-        held_size_ -= static_cast<std::size_t>(n);
+        drop_held(static_cast<std::size_t>(n));
     }
     return true;
+}
+
+void ChannelStream::drop_held(std::size_t sent)
+{
+    std::memmove(held_, held_ + sent, held_size_ - sent);
+    held_size_ -= sent;
 }
 
 ssize_t ChannelStream::read(void* buf, std::size_t count)
@@ -83,8 +88,7 @@ ssize_t ChannelStream::write(const void* buf, std::size_t count)
         if (n < 0)
             return -1;   // held bytes stay: the caller retries, or reads and flushes
         if (static_cast<std::size_t>(n) < held_size_) {
-            std::memmove(held_, held_ + n, held_size_ - static_cast<std::size_t>(n));
-            held_size_ -= static_cast<std::size_t>(n);
+            drop_held(static_cast<std::size_t>(n));
             continue;
         }
         const std::size_t body = static_cast<std::size_t>(n) - held_size_;

@@ -52,6 +52,8 @@ public:
     bool flush();
 
 private:
+    // Forgets the first `sent` held bytes, which a short write has sent.
+    void drop_held(std::size_t sent);
     bool only_channel_polled(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                              const timeval* timeout) const;
 
