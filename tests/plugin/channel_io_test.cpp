@@ -82,16 +82,8 @@ ChannelView channel_view(const PluginImages& images, const fs::path& data, const
         fs::resize_file(file, size);
     }
 
-    guestuml::test::GuestfsHandle handle(guestfs_create());
+    const auto handle = launch_debian_ro(images, append, {disk.string(), small.string()});
     guestfs_h* g = handle.get();
-    REQUIRE(g);
-    REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
-                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
-    REQUIRE(guestfs_add_drive_opts(g, disk.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
-    REQUIRE(guestfs_add_drive_opts(g, small.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
-    if (*append)
-        REQUIRE(guestfs_set_append(g, append) == 0);
-    REQUIRE(guestfs_launch(g) == 0);
 
     ChannelView view;
     view.preload = preload_placement(g, "guestuml-channel-io");

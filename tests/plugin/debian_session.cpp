@@ -5,13 +5,16 @@
 
 namespace guestuml::plugin::test {
 
-guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const char* append)
+guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const char* append,
+                                               const std::vector<std::string>& extra_raw_drives)
 {
     guestuml::test::GuestfsHandle handle(guestfs_create());
     guestfs_h* g = handle.get();
     REQUIRE(g);
     REQUIRE(guestfs_add_drive_opts(g, images.debian.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
                                    GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
+    for (const auto& drive : extra_raw_drives)
+        REQUIRE(guestfs_add_drive_opts(g, drive.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) == 0);
     if (*append)
         REQUIRE(guestfs_set_append(g, append) == 0);
     REQUIRE(guestfs_launch(g) == 0);

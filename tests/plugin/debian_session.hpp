@@ -7,12 +7,15 @@
 
 #include <guestfs.h>
 #include <string>
+#include <vector>
 
 namespace guestuml::plugin::test {
 
 // Launches with the image read-only (append: extra kernel options, may be
-// empty) and mounts its root read-only on /. REQUIREs each step.
-guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const char* append);
+// empty; extra_raw_drives: writable raw disks added after it, /dev/sdb on)
+// and mounts its root read-only on /. REQUIREs each step.
+guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const char* append,
+                                               const std::vector<std::string>& extra_raw_drives = {});
 
 // What `debug sh COMMAND` prints: run by guestfsd in the appliance, so $PPID
 // is guestfsd. REQUIREs success.
