@@ -32,7 +32,9 @@ cd "$(dirname "$0")"
 #   linux-source-6.12        the sources of guestuml's minimal UML kernel (appliance/kernel/)
 #   make gcc flex bison bc xz-utils patch
 #                            what building that kernel needs: kbuild, the Kconfig parser
-#                            (flex, bison), timeconst (bc), the .tar.xz, our patches
+#                            (flex, bison), timeconst (bc), the .tar.xz, our patches;
+#                            gcc (cc) also builds the appliance's lazy stubs of guestfsd's
+#                            rarely used libraries (docs/lazy-libraries.md)
 packages=(
     user-mode-linux libguestfs0 libguestfs-dev libguestfs-tools supermin
     qemu-utils qemu-system-common qemu-block-extra nbdkit python3

@@ -62,7 +62,7 @@ constexpr Requirement requirements[] = {
     {"user-mode-linux", "/usr/bin/linux.uml", "the UML kernel"},
     {"linux-source-6.12", "/usr/src/linux-source-6.12.tar.xz", "the sources of guestuml's default (minimal) kernel",
      false},
-    {"gcc", "/usr/bin/gcc", "compiles that kernel"},
+    {"gcc", "/usr/bin/gcc", "compiles that kernel, and the appliance's lazy stubs of guestfsd's libraries"},
     {"libguestfs0", nullptr, "libguestfs"},
     {"supermin", "/usr/bin/supermin", "builds the appliance"},
     {"qemu-utils", "/usr/bin/qemu-img", "image formats and overlays"},
@@ -162,7 +162,7 @@ std::vector<CheckResult> check_helpers()
 {
     std::vector<CheckResult> results;
     for (const char* name : {"guestuml-qemu", "guestuml-init", "udevadm", "guestuml-augeas.so", "guestuml-augeas-table",
-                             "guestuml-vfork.so", "guestuml-channel-io.so"}) {
+                             "guestuml-vfork.so", "guestuml-channel-io.so", "guestuml-lazy-loader.so"}) {
         CheckResult r{fmt::format("helper {}", name), false, {}, {}};
         try {
             r.detail = helper_program(name).string();

@@ -22,6 +22,7 @@ BootOptions parse_boot_options(std::string_view cmdline)
     std::string lazy_augeas;
     std::string vfork;
     std::string channel_io;
+    std::string lazy_libs;
     size_t pos = 0;
     while (pos < cmdline.size()) {
         const size_t start = cmdline.find_first_not_of(" \t\n", pos);
@@ -43,6 +44,8 @@ BootOptions parse_boot_options(std::string_view cmdline)
             options.vfork = vfork != "0";
         if (take_value(word, "guestuml_channel_io=", channel_io))
             options.channel_io = channel_io != "0";
+        if (take_value(word, "guestuml_lazy_libs=", lazy_libs))
+            options.lazy_libs = lazy_libs != "0";
         pos = end;
     }
     return options;

@@ -22,6 +22,9 @@ struct BootOptions {
     // guestuml_channel_io=0: guestfsd runs without guestuml-channel-io.so (one
     // system call per read, write and clock reading on its channel, as on QEMU).
     bool channel_io = true;
+    // guestuml_lazy_libs=0: guestfsd loads every library it links at its start
+    // instead of the builder's lazy stubs for the rarely used ones.
+    bool lazy_libs = true;
 };
 
 // Parses /proc/cmdline's text (space-separated words; the last occurrence wins).

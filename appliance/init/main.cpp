@@ -6,6 +6,7 @@
 #include "child_process.hpp"
 #include "disk_links.hpp"
 #include "kernel_modules.hpp"
+#include "lazy_library_abi.hpp"
 #include "loopback.hpp"
 #include "lvm_md.hpp"
 #include "mounts.hpp"
@@ -88,6 +89,12 @@ std::vector<std::string> guestfsd_environment(std::vector<std::string> env, cons
         preloads.emplace_back(channel_io_preload);
     if (!preloads.empty())
         env.push_back(fmt::format("LD_PRELOAD={}", fmt::join(preloads, " ")));
+    // The builder's lazy stubs (appliance/src/lazy_libraries.cpp) are there
+    // when it made any; the loader takes LD_LIBRARY_PATH out of what guestfsd
+    // passes on.
+    using namespace guestuml::lazy_libs;
+    if (options.lazy_libs && ::access(fmt::format("{}/{}", stub_dir, loader_name).c_str(), R_OK) == 0)
+        env.push_back(fmt::format("LD_LIBRARY_PATH={}", stub_dir));
     return env;
 }
 

@@ -1,6 +1,7 @@
 #include "appliance_builder.hpp"
 
 #include "empty_initrd.hpp"
+#include "lazy_libraries.hpp"
 #include "root_fixups.hpp"
 #include "tool_runner.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <boost/filesystem/operations.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 
 namespace fs = boost::filesystem;
@@ -64,7 +66,8 @@ void write_readme(const fs::path& path, const ApplianceInputs& inputs)
            "root    an ext2 image made with supermin from " << inputs.supermin_d.string() << ",\n"
            "        with guestuml-init as /init, the udevadm shim as /usr/sbin/udevadm,\n"
            "        guestuml-augeas.so, guestuml-vfork.so and guestuml-channel-io.so in\n"
-           "        /usr/lib/guestuml and the kernel modules in /lib/modules/" << inputs.kernel_version << "\n"
+           "        /usr/lib/guestuml, lazy stubs of some of guestfsd's libraries in\n"
+           "        /usr/lib/guestuml/lazy and the kernel modules in /lib/modules/" << inputs.kernel_version << "\n"
            "\n"
            "The root is opened read-only (ubd0r=); guestuml-init makes it writable in\n"
            "memory with an overlayfs. Nothing here is ever modified. Remove this directory\n"
@@ -95,6 +98,13 @@ void build_appliance(const fs::path& dir, const ApplianceInputs& inputs, const P
     install_kernel_modules(chroot, inputs);
     install_guestuml_files(chroot, inputs);
     install_guestfsd_preloads(chroot, inputs, log);
+
+    say("writing lazy stubs for guestfsd's rarely used libraries");
+    const LazyLibrariesResult lazy = install_lazy_libraries(chroot, inputs.lazy_loader, log);
+    if (!lazy.stubbed.empty())
+        say(fmt::format("lazy stubs for {}", fmt::join(lazy.stubbed, ", ")));
+    for (const auto& kept : lazy.kept)
+        say(fmt::format("no lazy stub for {}", kept));
 
     say("making the ext2 root image");
     make_root_image(chroot, dir / "root", log);

@@ -94,6 +94,7 @@ ApplianceInputs default_appliance_inputs()
     inputs.augeas_table = helper_program("guestuml-augeas-table");
     inputs.vfork_preload = helper_program("guestuml-vfork.so");
     inputs.channel_io_preload = helper_program("guestuml-channel-io.so");
+    inputs.lazy_loader = helper_program("guestuml-lazy-loader.so");
     return inputs;
 }
 

@@ -87,6 +87,7 @@ std::string describe_appliance_inputs(const ApplianceInputs& inputs)
     d += fmt::format("augeas-table {}\n", content_hash(inputs.augeas_table));
     d += fmt::format("vfork-preload {}\n", content_hash(inputs.vfork_preload));
     d += fmt::format("channel-io-preload {}\n", content_hash(inputs.channel_io_preload));
+    d += fmt::format("lazy-loader {}\n", content_hash(inputs.lazy_loader));
     return d;
 }
 

@@ -10,7 +10,7 @@
 namespace guestuml {
 
 // Bump when the builder's output changes for the same inputs.
-inline constexpr int appliance_format_version = 1;
+inline constexpr int appliance_format_version = 2;
 
 // One line per input (sizes, mtimes, content hashes). Throws Error if an input is missing.
 std::string describe_appliance_inputs(const ApplianceInputs& inputs);

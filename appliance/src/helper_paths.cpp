@@ -39,6 +39,8 @@ fs::path build_tree_location(std::string_view name)
         return generated::build_vfork_preload;
     if (name == "guestuml-channel-io.so")
         return generated::build_channel_io_preload;
+    if (name == "guestuml-lazy-loader.so")
+        return generated::build_lazy_loader;
     if (name == "guestuml-qemu")
         return generated::build_qemu;
     throw Error(fmt::format("unknown guestuml helper program '{}'", name));

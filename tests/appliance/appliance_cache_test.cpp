@@ -49,9 +49,10 @@ struct FakeInputs {
         write(d / "guestuml-augeas-table", "table v1");
         write(d / "guestuml-vfork.so", "vfork v1");
         write(d / "guestuml-channel-io.so", "channel v1");
+        write(d / "guestuml-lazy-loader.so", "loader v1");
         inputs = {d / "supermin.d", d / "linux.uml", d / "modules/6.1.0", "6.1.0",
                   d / "guestuml-init", d / "udevadm", d / "guestuml-augeas.so", d / "guestuml-augeas-table",
-                  d / "guestuml-vfork.so", d / "guestuml-channel-io.so"};
+                  d / "guestuml-vfork.so", d / "guestuml-channel-io.so", d / "guestuml-lazy-loader.so"};
     }
 };
 
@@ -87,6 +88,7 @@ TEST_CASE("the cache key is stable and follows every input")
     SECTION("Augeas table writer content") { write(d / "guestuml-augeas-table", "table v2"); }
     SECTION("vfork preload content") { write(d / "guestuml-vfork.so", "vfork v2"); }
     SECTION("channel I/O preload content") { write(d / "guestuml-channel-io.so", "channel v2"); }
+    SECTION("lazy stubs' loader content") { write(d / "guestuml-lazy-loader.so", "loader v2"); }
     SECTION("kernel version") { fake.inputs.kernel_version = "6.1.1"; }
     CHECK(appliance_cache_key(fake.inputs) != key);
 }
@@ -133,6 +135,7 @@ TEST_CASE("helper programs: GUESTUML_LIBEXEC overrides, the build tree otherwise
     CHECK(fs::is_regular_file(helper_program("guestuml-augeas-table")));
     CHECK(fs::is_regular_file(helper_program("guestuml-vfork.so")));
     CHECK(fs::is_regular_file(helper_program("guestuml-channel-io.so")));
+    CHECK(fs::is_regular_file(helper_program("guestuml-lazy-loader.so")));
     CHECK_THROWS_AS(helper_program("no-such-helper"), Error);
 }
 

@@ -109,6 +109,13 @@ TEST_CASE("boot options come from the kernel command line")
     const auto no_vfork = parse_boot_options("root=/dev/ubda guestuml_vfork=0");
     CHECK_FALSE(no_vfork.vfork);
     CHECK(no_vfork.lazy_augeas);
+    CHECK(profile.channel_io);
+    CHECK_FALSE(parse_boot_options("root=/dev/ubda guestuml_channel_io=0").channel_io);
+    CHECK(profile.lazy_libs);
+    const auto eager = parse_boot_options("root=/dev/ubda guestuml_lazy_libs=0");
+    CHECK_FALSE(eager.lazy_libs);
+    CHECK(eager.vfork);
+    CHECK(parse_boot_options("guestuml_lazy_libs=0 guestuml_lazy_libs=1").lazy_libs);
 }
 
 TEST_CASE("by-path names follow the virtio-uml platform device number")

@@ -42,6 +42,7 @@ struct ApplianceInputs {
     boost::filesystem::path augeas_table;   // the program that writes that library's table
     boost::filesystem::path vfork_preload;  // guestuml-vfork.so: guestfsd's commands start with vfork
     boost::filesystem::path channel_io_preload;  // guestuml-channel-io.so: fewer system calls on the channel
+    boost::filesystem::path lazy_loader;    // guestuml-lazy-loader.so: behind the builder's lazy library stubs
     // With minimal_kernel set, kernel, modules and kernel_version are filled in
     // by ensure_appliance() from the kernel cache (building the kernel first).
     std::optional<MinimalKernelSpec> minimal_kernel;
