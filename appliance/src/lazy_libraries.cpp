@@ -25,19 +25,15 @@ namespace guestuml {
 
 namespace {
 
-// Which libraries, and for which of guestfsd's requests it needs them. Each
-// drags in its own dependencies (libtsk alone about 25 libraries: afflib,
-// curl, ldap, gnutls, libstdc++...).
-struct Candidate {
-    std::string_view soname_prefix;
-    std::string_view used_for;
-};
-constexpr Candidate candidates[] = {
-    {"libtsk.so.", "filesystem_walk, find_inode"},
-    {"libyara.so.", "yara_load, yara_scan"},
-    {"librpm.so.", "the applications of RPM guests"},
-    {"libhivex.so.", "Windows registries"},
-    {"libsystemd.so.", "journal_*"},
+// The libraries to stub, each with what guestfsd needs it for. Each drags in
+// its own dependencies (libtsk alone about 25 libraries: afflib, curl, ldap,
+// gnutls, libstdc++...).
+constexpr std::string_view candidates[] = {
+    "libtsk.so.",       // filesystem_walk, find_inode
+    "libyara.so.",      // yara_load, yara_scan
+    "librpm.so.",       // the applications of RPM guests
+    "libhivex.so.",     // Windows registries
+    "libsystemd.so.",   // journal_*
 };
 
 using lazy_libs::loader_name;
@@ -83,8 +79,8 @@ std::map<std::string, std::vector<std::string>> load_closure(const fs::path& chr
 
 bool is_candidate(const std::string& soname)
 {
-    for (const auto& c : candidates)
-        if (soname.rfind(c.soname_prefix, 0) == 0)
+    for (const auto prefix : candidates)
+        if (soname.rfind(prefix, 0) == 0)
             return true;
     return false;
 }
@@ -238,7 +234,12 @@ LazyLibrariesResult install_lazy_libraries(const fs::path& chroot, const fs::pat
             write_file(script, source.version_script);
             argv.push_back("-Wl,--version-script," + script.string());
         }
-        run_tool(argv, log);
+        try {
+            run_tool(argv, log);
+        } catch (const Error& e) {
+            result.kept.push_back(fmt::format("{}: the stub did not build: {}", soname, e.what()));
+            continue;
+        }
         fs::permissions(stub_dir / soname, fs::perms(0644));
         result.stubbed.push_back(soname);
     }
