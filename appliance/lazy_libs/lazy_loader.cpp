@@ -7,11 +7,15 @@
 // entry points at it.
 #include "lazy_library_abi.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using guestuml::lazy_libs::lazy_loading;
 using guestuml::lazy_libs::lazy_resolved;
@@ -33,14 +37,60 @@ pthread_mutex_t resolve_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
     std::abort();
 }
 
+// guestfsd's root (the appliance's), opened before anything can chroot.
+// Written once by the constructor, before guestfsd's main runs.
+int appliance_root = -1;
+
 // guestuml-init gives guestfsd LD_LIBRARY_PATH=stub_dir so that it finds the
 // stubs; the programs guestfsd runs must find the real libraries.
-__attribute__((constructor)) void forget_stub_path()
+__attribute__((constructor)) void set_up()
 {
     const char* path = std::getenv("LD_LIBRARY_PATH");
     if (path != nullptr && std::strcmp(path, stub_dir) == 0)
         ::unsetenv("LD_LIBRARY_PATH");
+    appliance_root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
+
+bool same_file(int fd, const char* path)
+{
+    struct stat a, b;
+    return ::fstat(fd, &a) == 0 && ::stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// guestfsd calls librpm in a child chrooted into the guest's filesystem
+// (inspection's Chroot.f). The real library, and the libraries it needs, must
+// come from the appliance as they did when guestfsd loaded them at its start,
+// never from the guest: for the dlopen the child goes back to the
+// appliance's root, and then into the guest's root and directory again.
+class ApplianceRoot {
+public:
+    explicit ApplianceRoot(const guestuml_lazy_library* lib) : lib_(lib)
+    {
+        if (appliance_root < 0 || same_file(appliance_root, "/"))
+            return;
+        guest_root_ = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        cwd_ = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (guest_root_ < 0 || cwd_ < 0 || ::fchdir(appliance_root) != 0 || ::chroot(".") != 0)
+            fail("cannot return to the appliance's root to open", "", lib_, std::strerror(errno));
+    }
+    ~ApplianceRoot()
+    {
+        if (guest_root_ < 0)
+            return;
+        // Staying outside the chroot is not an option: end the process instead.
+        if (::fchdir(guest_root_) != 0 || ::chroot(".") != 0 || ::fchdir(cwd_) != 0)
+            fail("cannot return to the chroot after opening", "", lib_, std::strerror(errno));
+        ::close(guest_root_);
+        ::close(cwd_);
+    }
+    ApplianceRoot(const ApplianceRoot&) = delete;
+    ApplianceRoot& operator=(const ApplianceRoot&) = delete;
+
+private:
+    const guestuml_lazy_library* lib_;
+    int guest_root_ = -1;
+    int cwd_ = -1;
+};
 
 } // namespace
 
@@ -57,7 +107,11 @@ extern "C" __attribute__((visibility("default"))) void guestuml_lazy_resolve(gue
     // RTLD_DEEPBIND: the real library's calls of its own exported functions
     // must reach itself, not the stub that shadows it in the global scope
     // (whose entry points are not filled in yet while its constructors run).
-    void* handle = ::dlopen(lib->path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    void* handle = nullptr;
+    {
+        const ApplianceRoot root(lib);
+        handle = ::dlopen(lib->path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    }
     if (handle == nullptr)
         fail("cannot open", "", lib, ::dlerror());
     for (std::uint64_t i = 0; i < lib->count; ++i) {

@@ -57,27 +57,34 @@ __attribute__((constructor)) static void init(void) { at_load = demo_add(40, 2);
 
 constexpr const char* demo_versions = "DEMO_1 { global: demo_*; local: *; };\n";
 
-// Says whether the real library is mapped before and after its first call.
+// Says whether the real library is mapped before and after its first call
+// (-1: no /proc), optionally from inside a chroot ("chroot DIR"), and whether
+// it is still inside that chroot at the end.
 constexpr const char* demo_program = R"(
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 int demo_add(int, int);
 double demo_mix(int, double, int, double, long, long, long, long, double);
 double demo_vsum(int, ...);
 int demo_loaded(void);
 static int mapped(void)
 { char line[512]; int found = 0; FILE* f = fopen("/proc/self/maps", "r");
+  if (!f) return -1;
   while (fgets(line, sizeof line, f)) found |= strstr(line, "/real/libdemo.so.1") != NULL;
   fclose(f); return found; }
-int main(void)
+int main(int argc, char** argv)
 {
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc == 3 && strcmp(argv[1], "chroot") == 0 && (chroot(argv[2]) != 0 || chdir("/") != 0))
+    return 2;
   printf("before %d\n", mapped());
   printf("add %d\n", demo_add(2, 3));
   printf("mapped %d\n", mapped());
   printf("mix %.1f\n", demo_mix(1, 0.5, 2, 0.25, 3, 4, 5, 6, 0.125));
   printf("vsum %.2f\n", demo_vsum(3, 1.5, 2.25, 3.0));
   printf("loaded %d\n", demo_loaded());
+  if (argc == 3) printf("inside %d\n", access("/inside", F_OK) == 0);
   return 0;
 }
 )";
@@ -117,9 +124,12 @@ struct Demo {
         return out;
     }
 
-    CommandResult run(const fs::path& library_path) const
+    CommandResult run(const fs::path& library_path, const std::string& chroot = {}) const
     {
-        return run_command({"env", "LD_LIBRARY_PATH=" + library_path.string(), program().string()});
+        std::vector<std::string> argv{"env", "LD_LIBRARY_PATH=" + library_path.string(), program().string()};
+        if (!chroot.empty())
+            argv.insert(argv.end(), {"chroot", chroot});
+        return run_command(argv);
     }
 };
 
@@ -182,6 +192,16 @@ TEST_CASE("a lazy stub opens the real library at the first call and passes every
     INFO(stubbed.err);
     REQUIRE(stubbed.succeeded());
     CHECK(stubbed.out == std::string("before 0\nadd 5\nmapped 1\n") + demo_rest);
+
+    // First called inside a chroot that holds no libraries (guestfsd calls
+    // librpm in a child chrooted into the guest): the real library comes
+    // from outside, and the program is back inside afterwards.
+    const fs::path jail = demo.dir.path() / "jail";
+    write(jail / "inside", "");
+    const CommandResult chrooted = demo.run(demo.dir.path() / "stub", jail.string());
+    INFO(chrooted.err);
+    REQUIRE(chrooted.succeeded());
+    CHECK(chrooted.out == std::string("before -1\nadd 5\nmapped -1\n") + demo_rest + "inside 1\n");
 
     // The real library gone: a clear message and an abort, not a wild jump.
     const CommandResult missing = demo.run(demo.stub((demo.dir.path() / "no-such" / "libdemo.so.1").string()));

@@ -3,8 +3,9 @@
 // and libsystemd, and the first call of one of their functions opens the real
 // library. The same calls through the C API, with the stubs and without them
 // (guestuml_lazy_libs=0 on the kernel command line), must give the same
-// results; the programs guestfsd starts must not see the stubs. RPM's part is
-// the Fedora inspection of compare_test.cpp and capi_test.cpp.
+// results; the programs guestfsd starts must not see the stubs. librpm is
+// first called in a child chrooted into the guest (inspection's Chroot.f),
+// where the real library must still come from the appliance.
 #include "debian_session.hpp"
 #include "tool_run.hpp"
 
@@ -88,7 +89,52 @@ LazyView lazy_view(const PluginImages& images, const char* append)
     return view;
 }
 
+// The Fedora-like image's applications, which guestfsd lists with librpm in a
+// child chrooted into the guest, and guestfsd's libraries afterwards.
+std::pair<std::string, std::string> rpm_view(const PluginImages& images, const char* append)
+{
+    guestuml::test::GuestfsHandle handle(guestfs_create());
+    guestfs_h* g = handle.get();
+    REQUIRE(g);
+    REQUIRE(guestfs_add_drive_opts(g, images.fedora.c_str(), GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, "qcow2", -1) == 0);
+    if (*append)
+        REQUIRE(guestfs_set_append(g, append) == 0);
+    REQUIRE(guestfs_launch(g) == 0);
+    char** roots = guestfs_inspect_os(g);
+    REQUIRE(roots);
+    REQUIRE(roots[0]);
+    const std::string root = roots[0];
+    for (size_t i = 0; roots[i]; ++i)
+        std::free(roots[i]);
+    std::free(roots);
+    REQUIRE(guestfs_mount_ro(g, root.c_str(), "/") == 0);
+    guestfs_application2_list* apps = guestfs_inspect_list_applications2(g, root.c_str());
+    REQUIRE(apps);
+    std::string names;
+    for (size_t i = 0; i < apps->len; ++i)
+        names += std::string(apps->val[i].app2_name) + ";";
+    guestfs_free_application2_list(apps);
+    std::string maps = guestfsd_libraries(g);
+    REQUIRE(guestfs_shutdown(g) == 0);
+    return {names, maps};
+}
+
 } // namespace
+
+TEST_CASE("lazy stubs: librpm opened in a child chrooted into the guest comes from the appliance", "[capi]")
+{
+    apply_guestuml_env();
+    const auto images = plugin_images(PLUGIN_IMAGE_DIR);
+    const auto [lazy_apps, lazy_maps] = rpm_view(images, "");
+    const auto [eager_apps, eager_maps] = rpm_view(images, "guestuml_lazy_libs=0");
+    CHECK(lazy_apps == "fedora-release;");
+    CHECK(lazy_apps == eager_apps);
+    // The child opened it; guestfsd itself still has only the stub.
+    INFO(lazy_maps);
+    CHECK(maps_stub(lazy_maps, "librpm.so."));
+    CHECK_FALSE(maps_real(lazy_maps, "librpm.so."));
+}
 
 TEST_CASE("lazy stubs: guestfsd starts without its rare libraries and opens them at first call", "[capi]")
 {

@@ -7,6 +7,7 @@
 #include "debian_session.hpp"
 #include "tool_run.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <guestfs.h>
@@ -33,6 +34,8 @@ struct CommandView {
     std::string exec_error;       // guestfs_command of a program that does not exist
     bool serving_after = false;   // guestfsd still answers after that
     long faults_per_command = 0;  // guestfsd's page faults per blockdev-getsize64
+    std::string shim_runs;        // the udevadm commands that reached the program, during two calls
+    std::string guest_settle;     // guestfs_command "udevadm settle", run in the image (which has none)
 };
 
 CommandView command_view(const PluginImages& images, const char* append)
@@ -64,6 +67,21 @@ CommandView command_view(const PluginImages& images, const char* append)
     view.exec_error = guestfs_last_error(g) ? guestfs_last_error(g) : "";
     view.serving_after = guestfs_exists(g, "/etc") == 1 && guestfs_blockdev_getsize64(g, "/dev/sda") == view.size;
 
+    // The udevadm program, wrapped in a script that notes each run: with the
+    // preload, guestfsd's settles never reach it (settle_in_child.cpp), and a
+    // command run in the guest's root still runs the guest's own udevadm.
+    guest_shell(g, "mv /usr/sbin/udevadm /usr/sbin/udevadm.shim && "
+                   "printf '#!/bin/sh\\necho \"$*\" >> /tmp/udevadm-runs\\nexec /usr/sbin/udevadm.shim \"$@\"\\n' "
+                   "> /usr/sbin/udevadm && chmod 755 /usr/sbin/udevadm");
+    CHECK(guestfs_blockdev_getsize64(g, "/dev/sda") == view.size);
+    CHECK(guestfs_blockdev_getss(g, "/dev/sda") == 512);
+    view.shim_runs = guest_shell(g, "cat /tmp/udevadm-runs 2>/dev/null; true");
+    char* settle[] = {const_cast<char*>("udevadm"), const_cast<char*>("settle"), nullptr};
+    char* settled = guestfs_command(g, settle);
+    CHECK(settled == nullptr);
+    std::free(settled);
+    view.guest_settle = guestfs_last_error(g) ? guestfs_last_error(g) : "";
+
     REQUIRE(guestfs_shutdown(g) == 0);
     return view;
 }
@@ -94,6 +112,15 @@ TEST_CASE("vfork preload: the same commands, far fewer faults in guestfsd", "[ca
     CHECK(vforked.exec_error == forked.exec_error);
     CHECK(vforked.serving_after);
     CHECK(forked.serving_after);
+
+    // guestfsd's settles reach the udevadm program only without the preload.
+    INFO("udevadm runs without the preload:\n" << forked.shim_runs);
+    CHECK(vforked.shim_runs.empty());
+    CHECK(std::count(forked.shim_runs.begin(), forked.shim_runs.end(), '\n') >= 2);
+    CHECK(forked.shim_runs.find("settle") != std::string::npos);
+    // In the guest's root a settle is the guest's own program: none here.
+    CHECK(vforked.guest_settle.find("udevadm: No such file or directory") != std::string::npos);
+    CHECK(vforked.guest_settle == forked.guest_settle);
 
     // A fork write-protects guestfsd's private pages and guestfsd faults them
     // back (150-230 a command under UML's copy-on-write, kernel 6.12 with our

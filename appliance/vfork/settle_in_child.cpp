@@ -1,0 +1,70 @@
+// guestuml-vfork.so's second part: guestfsd's `udevadm settle` without the
+// udevadm program. guestfsd runs a settle before most calls that name a device
+// (43 in one virt-inspector of a small Debian image), each a fork and exec of
+// our static shim, 4 to 10 ms under UML. All the shim does for a settle is
+// make the /dev/mapper links udev would have made (appliance/udevadm/); the
+// child guestfsd forked to run it can do that itself and exit, which takes a
+// few system calls. The child may be a vfork child sharing guestfsd's memory:
+// make_mapper_links() makes system calls only, with buffers on the stack.
+#include "mapper_links.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+using Execvp = int (*)(const char*, char* const[]);
+
+// Set by the constructor, before guestfsd's main runs, and only read after.
+Execvp real_execvp = nullptr;
+dev_t root_dev = 0;
+ino_t root_ino = 0;
+bool have_root = false;
+
+Execvp c_library_execvp()
+{
+    auto* real = reinterpret_cast<Execvp>(::dlsym(RTLD_NEXT, "execvp"));
+    if (real == nullptr) {
+        std::fprintf(stderr, "guestuml-vfork.so: the C library's execvp was not found: %s\n", ::dlerror());
+        std::abort();
+    }
+    return real;
+}
+
+// guestfsd's own root, where "udevadm" is our shim. A child that chrooted into
+// the guest's filesystem (guestfs_command) runs the guest's own udevadm, and
+// must never have links made in the guest's /dev.
+bool in_appliance_root() noexcept
+{
+    struct stat st;
+    return have_root && ::stat("/", &st) == 0 && st.st_dev == root_dev && st.st_ino == root_ino;
+}
+
+__attribute__((constructor)) void find_execvp()
+{
+    real_execvp = c_library_execvp();
+    struct stat st;
+    if (::stat("/", &st) == 0) {
+        root_dev = st.st_dev;
+        root_ino = st.st_ino;
+        have_root = true;
+    }
+}
+
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) int execvp(const char* file, char* const argv[])
+{
+    if (std::strcmp(file, "udevadm") == 0 && guestuml::udevadm::is_settle(argv) &&
+        in_appliance_root()) {
+        guestuml::udevadm::make_mapper_links();
+        ::_exit(0);
+    }
+    // A library constructor's child may exec before our constructor has run
+    // (a real fork, so looking the function up here is safe).
+    return (real_execvp != nullptr ? real_execvp : c_library_execvp())(file, argv);
+}
