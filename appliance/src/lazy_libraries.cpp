@@ -59,22 +59,23 @@ std::optional<std::string> find_library(const fs::path& chroot, const std::strin
     return std::nullopt;
 }
 
-// Every library guestfsd loads, each with the sonames it needs.
-std::map<std::string, std::vector<std::string>> load_closure(const fs::path& chroot, const ElfDynamicInfo& daemon)
+// Every library guestfsd loads, by soname, as read from the appliance (empty
+// for one that is not there).
+std::map<std::string, ElfDynamicInfo> load_closure(const fs::path& chroot, const ElfDynamicInfo& daemon)
 {
-    std::map<std::string, std::vector<std::string>> needs;
+    std::map<std::string, ElfDynamicInfo> libraries;
     std::deque<std::string> queue(daemon.needed.begin(), daemon.needed.end());
     while (!queue.empty()) {
         const std::string soname = queue.front();
         queue.pop_front();
-        if (needs.count(soname))
+        if (libraries.count(soname))
             continue;
         const auto path = find_library(chroot, soname);
-        needs[soname] = path ? read_elf_dynamic_info(chroot_path(chroot, *path)).needed : std::vector<std::string>{};
-        for (const auto& n : needs[soname])
-            queue.push_back(n);
+        const ElfDynamicInfo& info = libraries[soname] =
+            path ? read_elf_dynamic_info(chroot_path(chroot, *path)) : ElfDynamicInfo{};
+        queue.insert(queue.end(), info.needed.begin(), info.needed.end());
     }
-    return needs;
+    return libraries;
 }
 
 bool is_candidate(const std::string& soname)
@@ -91,17 +92,16 @@ bool is_candidate(const std::string& soname)
 // would shadow other libraries' definitions of the same names (libtsk, for
 // one, exports C++ runtime functions that libstdc++ would then bind to).
 std::optional<std::string> why_keep(const std::string& soname, const ElfDynamicInfo& daemon,
-                                    const ElfDynamicInfo& library,
-                                    const std::map<std::string, std::vector<std::string>>& closure,
+                                    const std::map<std::string, ElfDynamicInfo>& closure,
                                     std::vector<StubFunction>& functions)
 {
-    for (const auto& [other, needed] : closure)
-        for (const auto& n : needed)
-            if (n == soname)
+    for (const auto& [other, info] : closure)
+        for (const auto& n : info.needed)
+            if (n == soname && other != soname)
                 return fmt::format("{} needs it too", other);
 
     std::map<std::string, const DynamicSymbol*> exported;
-    for (const auto& s : library.symbols)
+    for (const auto& s : closure.at(soname).symbols)
         if (s.defined && s.default_version)
             exported[s.name] = &s;
     std::set<std::string> taken;
@@ -209,11 +209,8 @@ LazyLibrariesResult install_lazy_libraries(const fs::path& chroot, const fs::pat
             result.kept.push_back(fmt::format("{}: not in the appliance", soname));
             continue;
         }
-        auto others = closure;
-        others.erase(soname);
         std::vector<StubFunction> functions;
-        const ElfDynamicInfo library = read_elf_dynamic_info(chroot_path(chroot, *real));
-        if (const auto why = why_keep(soname, daemon, library, others, functions)) {
+        if (const auto why = why_keep(soname, daemon, closure, functions)) {
             result.kept.push_back(fmt::format("{}: {}", soname, *why));
             continue;
         }
