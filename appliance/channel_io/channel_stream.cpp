@@ -19,6 +19,8 @@ void ChannelStream::detach()
     attached_ = false;
     fd_ = 0;
     held_size_ = 0;
+    in_body_ = false;
+    body_size_ = 0;
     continuing_ = false;
     skipped_checks_ = 0;
     start_ = end_ = 0;
@@ -33,6 +35,8 @@ bool ChannelStream::flush()
             return false;
         drop_held(static_cast<std::size_t>(n));
     }
+    // A word sent without a body was a flag: the next 4-byte write is a word again.
+    in_body_ = false;
     return true;
 }
 
@@ -68,23 +72,89 @@ ssize_t ChannelStream::write(const void* buf, std::size_t count)
 {
     // guestfsd writes every message as its length word, then its body: the
     // word waits for the body, or for guestfsd to read or poll the channel.
-    if (held_size_ == 0 && count == sizeof held_ && !continuing_) {
-        std::memcpy(held_, buf, count);
-        held_size_ = count;
+    if (count == sizeof body_size_ && !continuing_ && !in_body_) {
+        if (held_size_ + count > joined_size && !flush())
+            return -1;
+        std::memcpy(held_ + held_size_, buf, count);
+        held_size_ += count;
+        in_body_ = true;
+        const auto* word = static_cast<const unsigned char*>(buf);
+        body_size_ = std::uint32_t{word[0]} << 24 | std::uint32_t{word[1]} << 16 | std::uint32_t{word[2]} << 8 | word[3];
         return static_cast<ssize_t>(count);
     }
-    while (held_size_ > 0) {
-        // A writev of two parts is two port writes: two queued buffers, two
-        // kicks of the host, two interrupts back. Joined, they are one.
-        iovec parts[2] = {{held_, held_size_}, {const_cast<void*>(buf), count}};
-        int part_count = 2;
-        if (held_size_ + count <= joined_size) {
-            std::memcpy(joined_, held_, held_size_);
-            std::memcpy(joined_ + held_size_, buf, count);
-            parts[0] = {joined_, held_size_ + count};
-            part_count = 1;
+    const bool was_in_body = in_body_;
+    in_body_ = false;
+    ssize_t n;
+    if (was_in_body && count == body_size_ && body_size_ == full_chunk_body)
+        n = hold_chunk(buf, count);
+    else if (held_size_ + count <= joined_size)
+        n = send_joined(buf, count);
+    else
+        n = send_parts(buf, count);
+    if (n < 0)
+        in_body_ = was_in_body;   // for the caller's retry
+    return n;
+}
+
+ssize_t ChannelStream::hold_chunk(const void* buf, std::size_t count)
+{
+    // The library reads a byte stream, so a buffer may end inside a chunk:
+    // four chunks and their words are 48 bytes more than one buffer holds.
+    const auto* bytes = static_cast<const unsigned char*>(buf);
+    std::size_t done = 0;
+    while (done < count) {
+        const std::size_t take = std::min(count - done, joined_size - held_size_);
+        std::memcpy(held_ + held_size_, bytes + done, take);
+        held_size_ += take;
+        done += take;
+        if (held_size_ == joined_size && !flush()) {
+            // Of the caller's bytes, those still held were not accepted.
+            const std::size_t unsent = std::min(done, held_size_);
+            held_size_ -= unsent;
+            if (unsent == done)
+                return -1;
+            continuing_ = true;
+            return static_cast<ssize_t>(done - unsent);
         }
-        const ssize_t n = calls_.writev(fd_, parts, part_count);
+    }
+    continuing_ = false;
+    return static_cast<ssize_t>(count);
+}
+
+ssize_t ChannelStream::send_joined(const void* buf, std::size_t count)
+{
+    // A writev of two parts is two port writes: two queued buffers, two kicks
+    // of the host, two interrupts back. Joined, they are one.
+    std::memcpy(held_ + held_size_, buf, count);
+    held_size_ += count;
+    std::size_t unsent = count;   // the caller's bytes, at the end of held_
+    while (held_size_ > 0) {
+        const iovec all{held_, held_size_};
+        const ssize_t n = calls_.writev(fd_, &all, 1);
+        if (n < 0) {
+            held_size_ -= unsent;   // not accepted: the caller writes them again
+            if (unsent == count)
+                return -1;
+            continuing_ = true;
+            return static_cast<ssize_t>(count - unsent);
+        }
+        const std::size_t older = held_size_ - unsent;
+        if (static_cast<std::size_t>(n) > older)
+            unsent -= static_cast<std::size_t>(n) - older;
+        drop_held(static_cast<std::size_t>(n));
+    }
+    continuing_ = false;
+    return static_cast<ssize_t>(count);
+}
+
+ssize_t ChannelStream::send_parts(const void* buf, std::size_t count)
+{
+    // Too large to join: held bytes and the caller's in one writev of two
+    // parts. The port takes what it can, and the caller writes the rest
+    // (continuing_).
+    while (held_size_ > 0) {
+        iovec parts[2] = {{held_, held_size_}, {const_cast<void*>(buf), count}};
+        const ssize_t n = calls_.writev(fd_, parts, 2);
         if (n < 0)
             return -1;   // held bytes stay: the caller retries, or reads and flushes
         if (static_cast<std::size_t>(n) < held_size_) {
@@ -93,7 +163,7 @@ ssize_t ChannelStream::write(const void* buf, std::size_t count)
         }
         const std::size_t body = static_cast<std::size_t>(n) - held_size_;
         held_size_ = 0;
-        if (body > 0 || count == 0) {
+        if (body > 0) {
             continuing_ = body < count;
             return static_cast<ssize_t>(body);
         }
@@ -104,10 +174,10 @@ ssize_t ChannelStream::write(const void* buf, std::size_t count)
     return n;
 }
 
-bool ChannelStream::only_channel_polled(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+bool ChannelStream::cancellation_check(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                                         const timeval* timeout) const
 {
-    if (timeout == nullptr || timeout->tv_sec != 0 || timeout->tv_usec != 0 || nfds != fd_ + 1)
+    if (!attached_ || readfds == nullptr || !FD_ISSET(fd_, readfds) || timeout == nullptr || timeout->tv_sec != 0 || timeout->tv_usec != 0 || nfds != fd_ + 1)
         return false;
     for (int fd = 0; fd < nfds; ++fd)
         if ((fd != fd_ && FD_ISSET(fd, readfds)) || (writefds && FD_ISSET(fd, writefds)) ||
@@ -118,9 +188,11 @@ bool ChannelStream::only_channel_polled(int nfds, fd_set* readfds, fd_set* write
 
 int ChannelStream::select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timeval* timeout)
 {
-    if (!flush())
+    // The check between two chunks does not wait, so held chunks stay for
+    // the next; a lone word (a flag) goes out.
+    const bool alone = cancellation_check(nfds, readfds, writefds, exceptfds, timeout);
+    if ((!alone || in_body_) && !flush())
         return -1;
-    const bool alone = only_channel_polled(nfds, readfds, writefds, exceptfds, timeout);
     if (start_ < end_) {
         if (alone)
             return 1;   // readfds holds just the channel, as it should on return

@@ -1,11 +1,12 @@
 // guestfsd's end of its channel to the library, with fewer system calls per
 // message: bytes are read ahead in one call and handed out to guestfsd's small
-// reads, and a 4-byte length word is held back to leave with the message it
-// announces. Under UML each guest system call is a round trip through the host
-// (docs/channel-io.md).
+// reads, a 4-byte length word is held back to leave with the message it
+// announces, and the chunks of a download leave four at a time. Under UML each
+// guest system call is a round trip through the host (docs/channel-io.md).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <sys/select.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -30,6 +31,11 @@ public:
     // A length word and a message up to this size go out as one buffer: the
     // most virtio_console's write() takes in one call.
     static constexpr std::size_t joined_size = 32 * 1024;
+    // The body of a download's full chunk: its cancel flag, the length of its
+    // data and GUESTFS_MAX_CHUNK_SIZE bytes (guestfs_chunk in XDR). Such a
+    // message is held, with the ones before it, until joined_size bytes are
+    // there to send; any other message sends what is held, with itself.
+    static constexpr std::uint32_t full_chunk_body = 4 + 4 + 8192;
 
     constexpr ChannelStream() = default;
     ChannelStream(const ChannelStream&) = delete;
@@ -44,33 +50,46 @@ public:
     // read(2) on the channel; held-back bytes are written first.
     ssize_t read(void* buf, std::size_t count);
     // write(2) on the channel; a 4-byte write that starts a message returns at
-    // once and goes out with the next.
+    // once and goes out with the next, and a download's full chunk waits for
+    // more to fill a buffer.
     ssize_t write(const void* buf, std::size_t count);
     // select(2) with the channel in readfds: data read ahead counts as readable.
+    // Held bytes go out first, unless it is guestfsd's check for a cancellation
+    // between two chunks.
     int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timeval* timeout);
     // Writes held-back bytes now; false, with errno set, if that failed.
     bool flush();
+    // A select(2) that is guestfsd's check for a cancellation between two
+    // download chunks: the channel alone, in readfds, with a zero timeout.
+    bool cancellation_check(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+                            const timeval* timeout) const;
 
 private:
-    // Forgets the first `sent` held bytes, which a short write has sent.
+    // Forgets the first `sent` held bytes, which a write has sent.
     void drop_held(std::size_t sent);
-    bool only_channel_polled(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
-                             const timeval* timeout) const;
+    // Holds a full chunk's body, sending each buffer it fills.
+    ssize_t hold_chunk(const void* buf, std::size_t count);
+    // Sends the held bytes and the caller's, joined; they fit in held_.
+    ssize_t send_joined(const void* buf, std::size_t count);
+    // Sends the held bytes and the caller's, which do not fit, side by side.
+    ssize_t send_parts(const void* buf, std::size_t count);
 
     // All members start as zero bytes, so that a static stream and its buffer
     // take no room in the library's file.
     bool attached_ = false;
     int fd_ = 0;
     SystemCalls calls_{};
-    unsigned char held_[4]{};
     std::size_t held_size_ = 0;
+    // A length word is held and its body not yet written.
+    bool in_body_ = false;
+    std::uint32_t body_size_ = 0;   // that word's value
     // The last write was short: the caller is writing the rest of a message,
     // and a rest of 4 bytes is no length word.
     bool continuing_ = false;
     unsigned skipped_checks_ = 0;
     std::size_t start_ = 0, end_ = 0;   // unread bytes of ahead_
     unsigned char ahead_[read_ahead_size]{};
-    unsigned char joined_[joined_size]{};
+    unsigned char held_[joined_size]{};
 };
 
 } // namespace guestuml::channel_io

@@ -107,6 +107,15 @@ struct Pair {
         return s;
     }
     bool library_has_data() const { return readable(library); }
+    // A select on the channel that may wait, for a millisecond.
+    int wait_briefly() const
+    {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(guest, &r);
+        timeval wait{0, 1000};
+        return stream->select(guest + 1, &r, nullptr, nullptr, &wait);
+    }
     // guestfsd's check for a cancellation: select on the channel alone, at once.
     int poll_channel() const
     {
@@ -207,6 +216,12 @@ TEST_CASE("a held length word goes out before guestfsd reads or polls")
         CHECK(p.stream->flush());
     }
     CHECK(p.receive(4) == "FLAG");
+    // The next word is held for its body again.
+    const int writevs = counts().writevs;
+    CHECK(p.stream->write("\0\0\0\x02", 4) == 4);
+    CHECK(p.stream->write("ok", 2) == 2);
+    CHECK(counts().writevs == writevs + 1);
+    CHECK(p.receive(6) == std::string("\0\0\0\x02ok", 6));
 }
 
 TEST_CASE("short writes keep the bytes in order")
@@ -222,11 +237,12 @@ TEST_CASE("short writes keep the bytes in order")
         sent += std::size_t(r);
     }
     CHECK(p.receive(4 + body.size()) == "WORD" + body);
-    // The last 4 bytes of a message written in pieces are not held back.
-    const std::string more = "0123456789";
-    counts().writev_limit = 6;
-    CHECK(p.stream->write(more.data(), more.size()) == 6);
-    CHECK(p.stream->write(more.data() + 6, 4) == 4);
+    // A message too large for one buffer goes out in pieces, and the last 4
+    // bytes of one written in pieces are not held back as a length word.
+    const std::string more(ChannelStream::joined_size + 4, 'm');
+    counts().writev_limit = ChannelStream::joined_size;
+    CHECK(p.stream->write(more.data(), more.size()) == ssize_t(ChannelStream::joined_size));
+    CHECK(p.stream->write(more.data() + ChannelStream::joined_size, 4) == 4);
     CHECK(p.receive(more.size()) == more);
 }
 
@@ -239,6 +255,88 @@ TEST_CASE("a failed write keeps the held word for the retry")
     CHECK(p.stream->write("body", 4) == -1);
     CHECK(errno == EPIPE);
     CHECK_FALSE(p.stream->flush());
+}
+
+namespace {
+
+// A download's chunk as guestfsd's send_chunk writes it: length word, body.
+std::string full_chunk(int i)
+{
+    const std::uint32_t size = ChannelStream::full_chunk_body;
+    std::string word{char(size >> 24), char(size >> 16), char(size >> 8), char(size)};
+    return word + std::string(size, char('A' + i));
+}
+
+void write_message(ChannelStream& s, const std::string& m)
+{
+    CHECK(s.write(m.data(), 4) == 4);
+    CHECK(s.write(m.data() + 4, m.size() - 4) == ssize_t(m.size() - 4));
+}
+
+} // namespace
+
+TEST_CASE("a download's full chunks leave a full buffer at a time")
+{
+    Pair p;
+    std::string sent;
+    for (int i = 0; i < 10; ++i) {
+        write_message(*p.stream, full_chunk(i));
+        sent += full_chunk(i);
+    }
+    // 10 chunks of 8204 bytes fill two buffers; the rest waits.
+    CHECK(counts().writevs == 2);
+    CHECK(p.receive(2 * ChannelStream::joined_size) == sent.substr(0, 2 * ChannelStream::joined_size));
+    CHECK_FALSE(p.library_has_data());
+    SECTION("the check for a cancellation between chunks sends nothing")
+    {
+        for (unsigned i = 0; i < ChannelStream::cancel_check_period; ++i)
+            p.poll_channel();
+        CHECK_FALSE(p.library_has_data());
+        // The end of the file: a chunk of another size sends all, joined.
+        const std::string end = std::string("\0\0\0\x08", 4) + std::string(8, '\0');
+        write_message(*p.stream, end);
+        sent += end;
+        CHECK(counts().writevs == 3);
+    }
+    SECTION("a select that may wait sends the held chunks")
+    {
+        CHECK(p.wait_briefly() == 0);
+    }
+    SECTION("a read sends them")
+    {
+        p.send("x");
+        CHECK(read_exactly(*p.stream, 1) == "x");
+    }
+    SECTION("a flush sends them")
+    {
+        CHECK(p.stream->flush());
+    }
+    const std::size_t rest = sent.size() - 2 * ChannelStream::joined_size;
+    CHECK(p.receive(rest) == sent.substr(2 * ChannelStream::joined_size));
+}
+
+TEST_CASE("held chunks and short writes keep the bytes in order")
+{
+    Pair p;
+    counts().writev_limit = 1000;
+    std::string sent;
+    for (int i = 0; i < 5; ++i) {
+        write_message(*p.stream, full_chunk(i));
+        sent += full_chunk(i);
+    }
+    const std::string reply = std::string("\0\0\0\x05", 4) + "hello";
+    write_message(*p.stream, reply);
+    sent += reply;
+    CHECK(p.receive(sent.size()) == sent);
+}
+
+TEST_CASE("a chunk's word with a body of another size is sent at once")
+{
+    Pair p;
+    const std::string chunk = full_chunk(0);
+    CHECK(p.stream->write(chunk.data(), 4) == 4);
+    CHECK(p.stream->write(chunk.data() + 4, 100) == 100);
+    CHECK(p.receive(104) == chunk.substr(0, 104));
 }
 
 TEST_CASE("polling the channel for a cancellation")
@@ -269,12 +367,9 @@ TEST_CASE("polling the channel for a cancellation")
     }
     SECTION("a select that waits, or watches other descriptors, is always made")
     {
-        fd_set r;
-        FD_ZERO(&r);
-        FD_SET(p.guest, &r);
-        timeval wait{0, 1000};
-        CHECK(p.stream->select(p.guest + 1, &r, nullptr, nullptr, &wait) == 0);
+        CHECK(p.wait_briefly() == 0);
         CHECK(counts().selects == 1);
+        fd_set r;
         int other[2];
         REQUIRE(::pipe(other) == 0);
         REQUIRE(::write(other[1], "x", 1) == 1);

@@ -1,7 +1,7 @@
 // guestuml-channel-io.so (appliance/channel_io/) carries guestfsd's I/O on its
 // channel and its clock readings with fewer system calls. With the preload and
 // without it (guestuml_channel_io=0 on the kernel command line) the same bytes
-// must cross both ways; an upload guestfsd cancels and a download the library
+// must cross both ways, also at offsets; an upload guestfsd cancels and a download the library
 // cancels must each end in an error and leave guestfsd serving; a loop timed
 // with the clock the preload carries forward (`debug device_speed`) must last
 // as long as asked; and progress messages must still come, in order, ending
@@ -63,6 +63,8 @@ struct ChannelView {
     std::string upload_error;     // an upload larger than its disk: guestfsd gives up
     std::string download_error;   // a download the library gives up on
     bool serving_after = false;
+    bool offsets_same = false;       // upload_offset, then download_offset around it
+    bool copy_same = false;          // copy_device_to_device: 8 KiB reads and writes, interleaved
     double timed_loop_seconds = 0;   // `debug device_speed DISK r 2`, seen from here
     Progress progress;               // `debug progress 3`: guestfsd's rate-limited notifications
 };
@@ -104,6 +106,39 @@ ChannelView channel_view(const PluginImages& images, const fs::path& data, const
     view.download_error = failed_call_error(g, guestfs_download(g, "/dev/sdb", "/dev/full"));
     guestfs_pop_error_handler(g);
     view.serving_after = guestfs_blockdev_getsize64(g, "/dev/sdb") == static_cast<int64_t>(transfer_bytes);
+
+    // Transfers that start and end inside the preload's 128 KiB batches: an
+    // upload at an odd offset, and a download from 100 bytes before it to 100
+    // bytes after, whose last read is shorter than a chunk.
+    const fs::path piece = dir.path() / "piece", around = dir.path() / "around";
+    const std::string piece_bytes = file_bytes(data).substr(7, 300'000);
+    std::ofstream(piece.string(), std::ios::binary) << piece_bytes;
+    constexpr int64_t at = 12'345;
+    const auto device_bytes = [&](const char* device, int64_t offset, int size) {
+        size_t got = 0;
+        char* bytes = guestfs_pread_device(g, device, size, offset, &got);
+        REQUIRE(bytes);
+        std::string out(bytes, got);
+        std::free(bytes);
+        return out;
+    };
+    const std::string expected = device_bytes("/dev/sdc", at - 100, 100) + piece_bytes +
+                                 device_bytes("/dev/sdc", at + static_cast<int64_t>(piece_bytes.size()), 100);
+    REQUIRE(guestfs_upload_offset(g, piece.c_str(), "/dev/sdc", at) == 0);
+    REQUIRE(guestfs_download_offset(g, "/dev/sdc", around.c_str(), at - 100,
+                                    static_cast<int64_t>(piece_bytes.size()) + 200) == 0);
+    view.offsets_same = file_bytes(around) == expected;
+
+    // guestfsd's copy reads one device and writes the other 8 KiB at a time:
+    // the preload's batch takes the destination, and gives it up at the
+    // first read of the source.
+    constexpr int64_t from = 3 * 4096 + 17, to = 5, copied_size = 300'000;
+    const std::string source = device_bytes("/dev/sdb", from, copied_size);
+    const std::string after_it = device_bytes("/dev/sdc", to + copied_size, 100);
+    REQUIRE(guestfs_copy_device_to_device(g, "/dev/sdb", "/dev/sdc", GUESTFS_COPY_DEVICE_TO_DEVICE_SRCOFFSET, from,
+                                          GUESTFS_COPY_DEVICE_TO_DEVICE_DESTOFFSET, to,
+                                          GUESTFS_COPY_DEVICE_TO_DEVICE_SIZE, copied_size, -1) == 0);
+    view.copy_same = device_bytes("/dev/sdc", to, copied_size + 100) == source + after_it;
 
     // guestfsd reads the disk until its clock says two seconds have passed,
     // reading the clock before each 8 KiB: most readings are carried ones.
@@ -161,6 +196,8 @@ TEST_CASE("channel I/O preload: the same bytes both ways, cancellation and progr
         // The library reports the daemon's cancelled chunk last.
         CHECK(view->download_error.find("file receive cancelled") != std::string::npos);
         CHECK(view->serving_after);
+        CHECK(view->offsets_same);
+        CHECK(view->copy_same);
         // Two seconds by guestfsd's clock, and a reply, seen from the host.
         INFO("debug device_speed of 2 s took " << view->timed_loop_seconds << " s");
         CHECK(view->timed_loop_seconds >= 1.9);
