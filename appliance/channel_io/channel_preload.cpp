@@ -406,7 +406,8 @@ __attribute__((constructor)) static void set_up_channel_io()
     cached(next.sync, "sync");
     cached(next.syncfs, "syncfs");
     cached(next.gettimeofday, "gettimeofday");
-    disk.set_calls(DiskCalls{next.read, next.write, next.lseek, next.fstat});
+    disk.set_calls(
+        DiskCalls{next.read, next.write, next.lseek, next.fstat, next.open, next.close, next.pread, next.pwrite});
     disk_owner = ::getpid();
 }
 

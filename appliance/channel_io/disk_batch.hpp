@@ -23,6 +23,10 @@ struct DiskCalls {
     ssize_t (*write)(int, const void*, std::size_t) = nullptr;
     off_t (*lseek)(int, off_t, int) = nullptr;
     int (*fstat)(int, struct stat*) = nullptr;
+    int (*open)(const char*, int, ...) = nullptr;
+    int (*close)(int) = nullptr;
+    ssize_t (*pread)(int, void*, std::size_t, off_t) = nullptr;
+    ssize_t (*pwrite)(int, const void*, std::size_t, off_t) = nullptr;
 };
 
 class DiskBatch {
@@ -31,6 +35,11 @@ public:
     // feed a batch.
     static constexpr std::size_t chunk_size = 8192;
     static constexpr std::size_t batch_size = 128 * 1024;
+    // A block device's batches go around the guest's page cache (O_DIRECT)
+    // where they start and end on this boundary: under UML each fresh page
+    // of the page cache costs a host fault, and the disk's server reads and
+    // writes the batch in guestfsd's memory, whose pages are warm.
+    static constexpr off_t direct_alignment = 4096;
 
     constexpr DiskBatch() = default;
     DiskBatch(const DiskBatch&) = delete;
@@ -48,8 +57,9 @@ public:
     // a call it takes; the caller makes the call itself.
     std::optional<ssize_t> read(int fd, void* buf, std::size_t count);
     std::optional<ssize_t> write(int fd, const void* buf, std::size_t count);
-    // Anything is read ahead or held back.
-    bool busy() const { return mode_ != Mode::idle; }
+    // Anything is read ahead or held back, or the descriptor's file offset
+    // is not where guestfsd left it (direct I/O does not move it).
+    bool busy() const { return mode_ != Mode::idle || offset_apart_; }
     // Held writes reach the file (an error waits for the descriptor's next
     // write or close) and bytes read ahead are given back to the file offset.
     // A transfer's loop never needs this, so a descriptor settled while busy
@@ -67,13 +77,19 @@ public:
 
 private:
     enum class Mode : unsigned char { idle, reading, writing };
-    enum class Kind : unsigned char { unknown, file, other };
+    enum class Kind : unsigned char { unknown, file, block, other };
 
     // A regular file or a block device; other files (pipes, terminals) keep
     // their own sizes of reads and writes. One fstat per descriptor.
     bool batchable();
+    // The next `length` bytes go by direct I/O at offset_. false: by the
+    // descriptor itself, whose offset is then given back.
+    bool direct(std::size_t length);
+    // Moves the descriptor's file offset to where guestfsd's next call
+    // expects it, `unread` bytes before the end of what was read.
+    void give_offset_back(std::size_t unread);
     bool write_held();
-    void reset();
+    void reset(bool close_direct);
 
     // All members start as zero bytes, so that the static batch and its
     // buffer take no room in the library's file.
@@ -84,6 +100,13 @@ private:
     Kind kind_ = Kind::unknown;
     Mode mode_ = Mode::idle;
     int deferred_error_ = 0;
+    bool has_direct_fd_ = false;
+    int direct_fd_ = 0;   // the device opened again with O_DIRECT
+    bool direct_refused_ = false;
+    // The descriptor's file offset is not offset_, where it would be had the
+    // batch's direct reads and writes been made through it.
+    bool offset_apart_ = false;
+    off_t offset_ = 0;
     std::size_t start_ = 0, end_ = 0;   // reading: unread bytes; writing: held bytes [0, end_)
     alignas(4096) unsigned char buf_[batch_size]{};
 };

@@ -20,9 +20,10 @@ using guestuml::channel_io::DiskCalls;
 namespace {
 
 struct Counts {
-    int reads = 0, writes = 0, lseeks = 0, fstats = 0;
+    int reads = 0, writes = 0, lseeks = 0, fstats = 0, opens = 0, closes = 0, preads = 0, pwrites = 0;
     std::size_t largest_read = 0, largest_write = 0;
     int fail_writes_with = 0;   // nonzero: every write fails with this errno
+    bool refuse_direct = false;   // preads and pwrites fail with EINVAL
 };
 Counts& counts()
 {
@@ -60,6 +61,47 @@ int counted_fstat(int fd, struct stat* st)
     return ::fstat(fd, st);
 }
 
+// A regular file that says it is a block device, for the direct I/O path.
+int block_fstat(int fd, struct stat* st)
+{
+    const int r = counted_fstat(fd, st);
+    st->st_mode = S_IFBLK | 0600;
+    return r;
+}
+
+// The reopening for direct I/O, without O_DIRECT, which tmpfs may refuse.
+int counted_open(const char* path, int flags, ...)
+{
+    ++counts().opens;
+    return ::open(path, flags & ~O_DIRECT);
+}
+
+int counted_close(int fd)
+{
+    ++counts().closes;
+    return ::close(fd);
+}
+
+ssize_t counted_pread(int fd, void* buf, std::size_t n, off_t offset)
+{
+    ++counts().preads;
+    if (counts().refuse_direct) {
+        errno = EINVAL;
+        return -1;
+    }
+    return ::pread(fd, buf, n, offset);
+}
+
+ssize_t counted_pwrite(int fd, const void* buf, std::size_t n, off_t offset)
+{
+    ++counts().pwrites;
+    if (counts().refuse_direct) {
+        errno = EINVAL;
+        return -1;
+    }
+    return ::pwrite(fd, buf, n, offset);
+}
+
 constexpr std::size_t chunk = DiskBatch::chunk_size;
 
 std::string pattern(std::size_t size)
@@ -80,7 +122,14 @@ struct Fixture {
         REQUIRE(::mkdtemp(templ) != nullptr);
         dir = templ;
         counts() = {};
-        batch->set_calls(DiskCalls{counted_read, counted_write, counted_lseek, counted_fstat});
+        batch->set_calls(DiskCalls{counted_read, counted_write, counted_lseek, counted_fstat, counted_open,
+                                   counted_close, counted_pread, counted_pwrite});
+    }
+    // Files from now on pass for block devices.
+    void as_block_devices() const
+    {
+        batch->set_calls(DiskCalls{counted_read, counted_write, counted_lseek, block_fstat, counted_open,
+                                   counted_close, counted_pread, counted_pwrite});
     }
     ~Fixture() { (void)std::system(("rm -rf '" + dir + "'").c_str()); }
     std::string file(const std::string& contents) const
@@ -331,5 +380,84 @@ TEST_CASE("descriptors the batch leaves alone")
         REQUIRE(::close(fd) == 0);
         CHECK(counts().writes == 0);
         CHECK(file_contents(f.dir + "/up").empty());
+    }
+}
+
+TEST_CASE("a block device's batches go around the page cache where they are aligned")
+{
+    Fixture f;
+    f.as_block_devices();
+    SECTION("a download")
+    {
+        const std::string data = pattern(300 * 1024 + 123);
+        const int fd = f.open(f.file(data), O_RDONLY | O_CLOEXEC);
+        std::string got(2 * chunk, '\0');
+        CHECK(f.read(fd, got.data(), chunk) == ssize_t(chunk));
+        CHECK(f.read(fd, got.data() + chunk, chunk) == ssize_t(chunk));
+        CHECK(got == data.substr(0, 2 * chunk));
+        CHECK(counts().opens == 1);
+        CHECK(counts().preads == 1);
+        CHECK(::lseek(fd, 0, SEEK_CUR) == 0);   // direct reads leave it
+        CHECK(f.batch->busy());
+        f.batch->settle();
+        CHECK(::lseek(fd, 0, SEEK_CUR) == off_t(2 * chunk));
+        CHECK(f.close(fd) == 0);
+        CHECK(counts().closes == 1);
+
+        const int again = f.open(f.dir + "/file", O_RDONLY | O_CLOEXEC);
+        CHECK(f.read_to_end(again, chunk) == data);
+        // 128 + 128 + 44 KiB and 123 bytes directly; at the unaligned end the
+        // descriptor reads, from where the direct reads left off.
+        CHECK(counts().preads == 1 + 3);
+        CHECK(counts().reads == 1);
+        CHECK(f.close(again) == 0);
+    }
+    SECTION("an upload, and a write of another size after it")
+    {
+        const std::string data = pattern(20 * chunk);
+        const std::string path = f.dir + "/up";
+        const int fd = f.open(path, O_WRONLY | O_CREAT | O_CLOEXEC);
+        for (std::size_t i = 0; i < 20; ++i)
+            CHECK(f.write(fd, data.data() + i * chunk, chunk) == ssize_t(chunk));
+        CHECK(counts().pwrites == 1);
+        CHECK(::lseek(fd, 0, SEEK_CUR) == 0);
+        CHECK(f.write(fd, "tail", 4) == 4);
+        CHECK(counts().pwrites == 2);
+        CHECK(counts().writes == 0);
+        CHECK(f.close(fd) == 0);
+        CHECK(file_contents(path) == data + "tail");
+    }
+    SECTION("an upload at an unaligned offset goes through the descriptor")
+    {
+        const std::string data = pattern(16 * chunk);
+        const std::string path = f.file("0123456789");
+        const int fd = f.open(path, O_WRONLY | O_CLOEXEC);
+        REQUIRE(::lseek(fd, 10, SEEK_SET) == 10);
+        for (std::size_t i = 0; i < 16; ++i)
+            CHECK(f.write(fd, data.data() + i * chunk, chunk) == ssize_t(chunk));
+        CHECK(counts().pwrites == 0);
+        CHECK(counts().writes == 1);
+        CHECK(::lseek(fd, 0, SEEK_CUR) == off_t(10 + data.size()));
+        CHECK(f.close(fd) == 0);
+        CHECK(file_contents(path) == "0123456789" + data);
+    }
+    SECTION("a device that refuses direct I/O is read and written through the descriptor")
+    {
+        counts().refuse_direct = true;
+        const std::string data = pattern(40 * chunk);
+        const std::string path = f.file(data);
+        const int in = f.open(path, O_RDONLY | O_CLOEXEC);
+        CHECK(f.read_to_end(in, chunk) == data);
+        CHECK(counts().preads == 1);
+        CHECK(f.close(in) == 0);
+        const int out = f.open(path, O_WRONLY | O_CLOEXEC);
+        REQUIRE(::lseek(out, 4096, SEEK_SET) == 4096);
+        const std::string more = pattern(17 * chunk + 5).substr(5);
+        for (std::size_t i = 0; i < 17; ++i)
+            CHECK(f.write(out, more.data() + i * chunk, chunk) == ssize_t(chunk));
+        CHECK(counts().pwrites == 1);
+        CHECK(f.close(out) == 0);
+        CHECK(file_contents(path) == data.substr(0, 4096) + more +
+                                         data.substr(4096 + 17 * chunk));
     }
 }

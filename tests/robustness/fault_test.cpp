@@ -79,8 +79,14 @@ std::string script_for(Fault f, const Images& im, const fs::path& marker)
     case Fault::client_killed_in_upload:
         return fmt::format("add-drive {} format:raw\n", im.scratch.string()) + ro + launched +
                fmt::format("upload {} /dev/sda\n", im.upload.string());
-    case Fault::uml_killed_in_read:
-        return ro + launched + "download /dev/sda /dev/null\ndownload /dev/sda /dev/null\n";
+    case Fault::uml_killed_in_read: {
+        // 1 GiB in all, so that the reads outlast the 1.5 s window of the
+        // kill at any speed the channel reaches (225 MB/s on the CI machines).
+        std::string reads;
+        for (int i = 0; i < 16; ++i)
+            reads += "download /dev/sda /dev/null\n";
+        return ro + launched + reads;
+    }
     case Fault::guest_panic:
         return ro + launched + "debug sh \"echo c > /proc/sysrq-trigger\"\n";
     case Fault::overlay_full:
