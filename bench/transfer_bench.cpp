@@ -6,9 +6,17 @@
 // launch is not counted; the data goes to and from a blank raw disk of the
 // same size, with no filesystem in the way.
 //
-// usage: bench_transfer [--mib N (512)] [--serial-mib N (32)]
+// The data, the disk and the downloaded copy live in /dev/shm where it has
+// room for them: on a disk, the host's writeback of those files (1.5 GiB a
+// setup) comes and goes while a transfer runs, and moved guestuml's figures
+// by up to ten times between runs (docs/channel-io.md). --dir puts them
+// elsewhere.
+//
+// usage: bench_transfer [--mib N (512)] [--serial-mib N (32)] [--dir DIR]
 #include "guestuml/error.hpp"
 #include "guestuml/temp_dir.hpp"
+
+#include <boost/filesystem/operations.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -69,6 +77,25 @@ Result measure(const Setup& setup, const fs::path& dir)
     return {mb / seconds[0], mb / seconds[1]};
 }
 
+std::string text_option(int argc, char** argv, const std::string& name)
+{
+    for (int i = 1; i + 1 < argc; ++i)
+        if (argv[i] == name)
+            return argv[i + 1];
+    return {};
+}
+
+// /dev/shm if it has room for the data, the disk and the copy (and the
+// guests' memory files, which live there too), else $TMPDIR.
+fs::path work_parent(unsigned mib)
+{
+    boost::system::error_code ec;
+    const auto space = fs::space("/dev/shm", ec);
+    if (!ec && space.available / 1048576 > 4ull * mib)
+        return "/dev/shm";
+    return {};
+}
+
 unsigned option(int argc, char** argv, const std::string& name, unsigned fallback)
 {
     for (int i = 1; i + 1 < argc; ++i)
@@ -92,7 +119,9 @@ try {
         {"guestuml virtio, plain", guestuml_env + " GUESTUML_CHANNEL=virtio LIBGUESTFS_APPEND=guestuml_channel_io=0",
          mib},
     };
-    guestuml::TempDir dir("guestuml-bench-transfer");
+    const std::string dir_option = text_option(argc, argv, "--dir");
+    guestuml::TempDir dir("guestuml-bench-transfer", dir_option.empty() ? work_parent(mib) : fs::path(dir_option));
+    fmt::print("files in {}\n", dir.path().parent_path().string());
     std::vector<Result> results;
     fmt::print("{:<22} {:>8} {:>14} {:>16}\n", "setup", "MiB", "upload MB/s", "download MB/s");
     for (const auto& s : setups) {
