@@ -163,6 +163,23 @@ mode_t mode_argument(int flags, va_list args)
     return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(args, mode_t) : 0;
 }
 
+// Before fd is duplicated: the copy would share the batch's file offset.
+void disk_duplicating(int fd)
+{
+    if (disk.holds(fd) && ::getpid() == disk_owner)
+        disk.duplicating(fd);
+}
+
+// Before dup2 or dup3 puts a copy of `from` in place of `to`.
+void duplicating_onto(int from, int to)
+{
+    if (from != to) {
+        channel_going(to);
+        disk_going(to);
+    }
+    disk_duplicating(from);
+}
+
 void flush_before_fork()
 {
     stream.flush();
@@ -261,30 +278,19 @@ __attribute__((visibility("default"))) int close(int fd)
 
 __attribute__((visibility("default"))) int dup(int fd)
 {
-    if (disk.holds(fd) && ::getpid() == disk_owner)
-        disk.duplicating(fd);
+    disk_duplicating(fd);
     return settled(next.dup, "dup", fd);
 }
 
 __attribute__((visibility("default"))) int dup2(int from, int to)
 {
-    if (from != to) {
-        channel_going(to);
-        disk_going(to);
-    }
-    if (disk.holds(from) && ::getpid() == disk_owner)
-        disk.duplicating(from);
+    duplicating_onto(from, to);
     return settled(next.dup2, "dup2", from, to);
 }
 
 __attribute__((visibility("default"))) int dup3(int from, int to, int flags)
 {
-    if (from != to) {
-        channel_going(to);
-        disk_going(to);
-    }
-    if (disk.holds(from) && ::getpid() == disk_owner)
-        disk.duplicating(from);
+    duplicating_onto(from, to);
     return settled(next.dup3, "dup3", from, to, flags);
 }
 
@@ -346,8 +352,8 @@ __attribute__((visibility("default"))) int fcntl(int fd, int cmd, ...)
     va_start(args, cmd);
     const unsigned long argument = va_arg(args, unsigned long);
     va_end(args);
-    if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && disk.holds(fd) && ::getpid() == disk_owner)
-        disk.duplicating(fd);
+    if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+        disk_duplicating(fd);
     return settled(next.fcntl, "fcntl", fd, cmd, argument);
 }
 
