@@ -26,11 +26,39 @@ void ChannelStream::detach()
     start_ = end_ = 0;
 }
 
+namespace {
+
+// Splits bytes into parts of at most `part` bytes, appended to out[*used..max).
+// Returns how many bytes found a place.
+std::size_t split(const void* buf, std::size_t count, std::size_t part, iovec* out, int& used, int max)
+{
+    auto* bytes = static_cast<unsigned char*>(const_cast<void*>(buf));
+    std::size_t done = 0;
+    while (done < count && used < max) {
+        const std::size_t n = std::min(part, count - done);
+        out[used++] = {bytes + done, n};
+        done += n;
+    }
+    return done;
+}
+
+} // namespace
+
+ssize_t ChannelStream::write_parts(const void* buf, std::size_t count)
+{
+    // Enough parts for the held bytes and as many of the caller's.
+    constexpr int max_parts = 2 * joined_size / port_write_size;
+    iovec parts[max_parts];
+    int used = 0;
+    split(held_, held_size_, port_write_size, parts, used, max_parts);
+    split(buf, count, port_write_size, parts, used, max_parts);
+    return calls_.writev(fd_, parts, used);
+}
+
 bool ChannelStream::flush()
 {
     while (held_size_ > 0) {
-        const iovec held{held_, held_size_};
-        const ssize_t n = calls_.writev(fd_, &held, 1);
+        const ssize_t n = write_parts(nullptr, 0);
         if (n < 0)
             return false;
         drop_held(static_cast<std::size_t>(n));
@@ -99,7 +127,7 @@ ssize_t ChannelStream::write(const void* buf, std::size_t count)
 ssize_t ChannelStream::hold_chunk(const void* buf, std::size_t count)
 {
     // The library reads a byte stream, so a buffer may end inside a chunk:
-    // four chunks and their words are 48 bytes more than one buffer holds.
+    // sixteen chunks and their words are 192 bytes more than joined_size.
     const auto* bytes = static_cast<const unsigned char*>(buf);
     std::size_t done = 0;
     while (done < count) {
@@ -123,14 +151,13 @@ ssize_t ChannelStream::hold_chunk(const void* buf, std::size_t count)
 
 ssize_t ChannelStream::send_joined(const void* buf, std::size_t count)
 {
-    // A writev of two parts is two port writes: two queued buffers, two kicks
-    // of the host, two interrupts back. Joined, they are one.
+    // Each part of a writev is a port write of its own: a queued buffer, a
+    // kick of the host and an interrupt back. Joined, small messages share them.
     std::memcpy(held_ + held_size_, buf, count);
     held_size_ += count;
     std::size_t unsent = count;   // the caller's bytes, at the end of held_
     while (held_size_ > 0) {
-        const iovec all{held_, held_size_};
-        const ssize_t n = calls_.writev(fd_, &all, 1);
+        const ssize_t n = write_parts(nullptr, 0);
         if (n < 0) {
             held_size_ -= unsent;   // not accepted: the caller writes them again
             if (unsent == count)
@@ -149,12 +176,11 @@ ssize_t ChannelStream::send_joined(const void* buf, std::size_t count)
 
 ssize_t ChannelStream::send_parts(const void* buf, std::size_t count)
 {
-    // Too large to join: held bytes and the caller's in one writev of two
-    // parts. The port takes what it can, and the caller writes the rest
+    // Too large to join: held bytes and the caller's side by side in one
+    // writev. The port takes what it can, and the caller writes the rest
     // (continuing_).
     while (held_size_ > 0) {
-        iovec parts[2] = {{held_, held_size_}, {const_cast<void*>(buf), count}};
-        const ssize_t n = calls_.writev(fd_, parts, 2);
+        const ssize_t n = write_parts(buf, count);
         if (n < 0)
             return -1;   // held bytes stay: the caller retries, or reads and flushes
         if (static_cast<std::size_t>(n) < held_size_) {
@@ -168,8 +194,7 @@ ssize_t ChannelStream::send_parts(const void* buf, std::size_t count)
             return static_cast<ssize_t>(body);
         }
     }
-    const iovec one{const_cast<void*>(buf), count};
-    const ssize_t n = calls_.writev(fd_, &one, 1);
+    const ssize_t n = write_parts(buf, count);
     continuing_ = n >= 0 && static_cast<std::size_t>(n) < count;
     return n;
 }

@@ -1,7 +1,7 @@
 // guestfsd's end of its channel to the library, with fewer system calls per
 // message: bytes are read ahead in one call and handed out to guestfsd's small
 // reads, a 4-byte length word is held back to leave with the message it
-// announces, and the chunks of a download leave four at a time. Under UML each
+// announces, and the chunks of a download leave sixteen at a time. Under UML each
 // guest system call is a round trip through the host (docs/channel-io.md).
 #pragma once
 
@@ -28,9 +28,13 @@ public:
     // A zero-timeout select on the channel alone, guestfsd's check for a
     // cancellation between download chunks, is really made once in this many.
     static constexpr unsigned cancel_check_period = 16;
-    // A length word and a message up to this size go out as one buffer: the
-    // most virtio_console's write() takes in one call.
-    static constexpr std::size_t joined_size = 32 * 1024;
+    // The most virtio_console's write() takes in one call: bytes go out in
+    // parts of this size, each one port buffer, one kick and one interrupt.
+    static constexpr std::size_t port_write_size = 32 * 1024;
+    // A length word and a message up to this size are joined in one buffer
+    // and go out in one writev: the kernel writes a vector to the port a part
+    // at a time, all in one system call.
+    static constexpr std::size_t joined_size = 4 * port_write_size;
     // The body of a download's full chunk: its cancel flag, the length of its
     // data and GUESTFS_MAX_CHUNK_SIZE bytes (guestfs_chunk in XDR). Such a
     // message is held, with the ones before it, until joined_size bytes are
@@ -67,6 +71,9 @@ public:
 private:
     // Forgets the first `sent` held bytes, which a write has sent.
     void drop_held(std::size_t sent);
+    // One writev of the held bytes, then `count` of the caller's, in parts of
+    // port_write_size at most.
+    ssize_t write_parts(const void* buf, std::size_t count);
     // Holds a full chunk's body, sending each buffer it fills.
     ssize_t hold_chunk(const void* buf, std::size_t count);
     // Sends the held bytes and the caller's, joined; they fit in held_.

@@ -24,6 +24,7 @@ namespace {
 struct Counts {
     int reads = 0, writevs = 0, selects = 0;
     std::size_t largest_read = 0;
+    std::size_t largest_part = 0;   // of any writev: the port takes 32 KiB a call
     std::size_t writev_limit = 0;   // nonzero: each writev writes at most this many bytes
     int library = -1;               // the library's end, for ordered_read
     bool unsent_at_read = false;    // ordered_read found nothing sent yet
@@ -61,6 +62,8 @@ ssize_t ordered_read(int fd, void* buf, std::size_t n)
 ssize_t counted_writev(int fd, const iovec* iov, int iovcnt)
 {
     ++counts().writevs;
+    for (int i = 0; i < iovcnt; ++i)
+        counts().largest_part = std::max(counts().largest_part, iov[i].iov_len);
     if (counts().writev_limit == 0)
         return ::writev(fd, iov, iovcnt);
     // Gather at most writev_limit bytes: a short write, as a full queue gives.
@@ -86,6 +89,13 @@ struct Pair {
         REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
         guest = fds[0];
         library = fds[1];
+        // Room for a few joined buffers, so that a test's writes never wait
+        // for its reads.
+        const int room = 1 << 20;
+        for (int fd : fds) {
+            REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &room, sizeof room) == 0);
+            REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &room, sizeof room) == 0);
+        }
         counts() = {};
         stream->attach(guest, SystemCalls{counted_read, counted_writev, counted_select});
     }
@@ -279,12 +289,14 @@ TEST_CASE("a download's full chunks leave a full buffer at a time")
 {
     Pair p;
     std::string sent;
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < 34; ++i) {
         write_message(*p.stream, full_chunk(i));
         sent += full_chunk(i);
     }
-    // 10 chunks of 8204 bytes fill two buffers; the rest waits.
+    // 34 chunks of 8204 bytes fill two buffers; the rest waits. Each buffer
+    // leaves in one writev, in parts the port takes whole.
     CHECK(counts().writevs == 2);
+    CHECK(counts().largest_part == ChannelStream::port_write_size);
     CHECK(p.receive(2 * ChannelStream::joined_size) == sent.substr(0, 2 * ChannelStream::joined_size));
     CHECK_FALSE(p.library_has_data());
     SECTION("the check for a cancellation between chunks sends nothing")

@@ -1,6 +1,6 @@
 // guestuml-channel-io.so's DiskBatch on real files, with the C library's
-// calls counted: a download's 8 KiB reads served from 128 KiB ones, an
-// upload's 8 KiB writes gathered into 128 KiB ones, the file offset given back
+// calls counted: a download's 8 KiB reads served from batch-sized ones, an
+// upload's 8 KiB writes gathered into batch-sized ones, the file offset given back
 // when guestfsd does anything else (and no batching after that), write errors
 // reported late but reported, and descriptors the batch must leave alone.
 #define CATCH_CONFIG_MAIN
@@ -103,6 +103,8 @@ ssize_t counted_pwrite(int fd, const void* buf, std::size_t n, off_t offset)
 }
 
 constexpr std::size_t chunk = DiskBatch::chunk_size;
+// guestfsd's chunks in one batch.
+constexpr std::size_t batch_chunks = DiskBatch::batch_size / chunk;
 
 std::string pattern(std::size_t size)
 {
@@ -195,10 +197,10 @@ std::string file_contents(const std::string& path)
 
 } // namespace
 
-TEST_CASE("a download's 8 KiB reads are served from 128 KiB ones")
+TEST_CASE("a download's 8 KiB reads are served from batch-sized ones")
 {
     Fixture f;
-    const std::string data = pattern(300 * 1024 + 123);
+    const std::string data = pattern(2 * DiskBatch::batch_size + 44 * 1024 + 123);
     const int fd = f.open(f.file(data), O_RDONLY | O_CLOEXEC);
     CHECK(f.read_to_end(fd, chunk) == data);
     // Three reads with data, one at the end of the file; one fstat.
@@ -213,7 +215,7 @@ TEST_CASE("a download's 8 KiB reads are served from 128 KiB ones")
 TEST_CASE("reading ahead: the file offset is given back when guestfsd does anything else")
 {
     Fixture f;
-    const std::string data = pattern(200 * 1024);
+    const std::string data = pattern(DiskBatch::batch_size + 72 * 1024);
     const int fd = f.open(f.file(data), O_RDONLY | O_CLOEXEC);
     std::string got(3 * chunk, '\0');
     CHECK(f.read(fd, got.data(), chunk) == ssize_t(chunk));
@@ -262,13 +264,13 @@ TEST_CASE("a read-ahead that ends the file")
     CHECK(f.close(fd) == 0);
 }
 
-TEST_CASE("an upload's 8 KiB writes leave 128 KiB at a time")
+TEST_CASE("an upload's 8 KiB writes leave a batch at a time")
 {
     Fixture f;
-    const std::string data = pattern(20 * chunk);
+    const std::string data = pattern((batch_chunks + 4) * chunk);
     const std::string path = f.dir + "/up";
     const int fd = f.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC);
-    for (std::size_t i = 0; i < 20; ++i)
+    for (std::size_t i = 0; i < batch_chunks + 4; ++i)
         CHECK(f.write(fd, data.data() + i * chunk, chunk) == ssize_t(chunk));
     CHECK(counts().writes == 1);
     CHECK(counts().largest_write == DiskBatch::batch_size);
@@ -389,7 +391,7 @@ TEST_CASE("a block device's batches go around the page cache where they are alig
     f.as_block_devices();
     SECTION("a download")
     {
-        const std::string data = pattern(300 * 1024 + 123);
+        const std::string data = pattern(2 * DiskBatch::batch_size + 44 * 1024 + 123);
         const int fd = f.open(f.file(data), O_RDONLY | O_CLOEXEC);
         std::string got(2 * chunk, '\0');
         CHECK(f.read(fd, got.data(), chunk) == ssize_t(chunk));
@@ -406,7 +408,7 @@ TEST_CASE("a block device's batches go around the page cache where they are alig
 
         const int again = f.open(f.dir + "/file", O_RDONLY | O_CLOEXEC);
         CHECK(f.read_to_end(again, chunk) == data);
-        // 128 + 128 + 44 KiB and 123 bytes directly; at the unaligned end the
+        // Two batches and 44 KiB and 123 bytes directly; at the unaligned end the
         // descriptor reads, from where the direct reads left off.
         CHECK(counts().preads == 1 + 3);
         CHECK(counts().reads == 1);
@@ -414,10 +416,10 @@ TEST_CASE("a block device's batches go around the page cache where they are alig
     }
     SECTION("an upload, and a write of another size after it")
     {
-        const std::string data = pattern(20 * chunk);
+        const std::string data = pattern((batch_chunks + 4) * chunk);
         const std::string path = f.dir + "/up";
         const int fd = f.open(path, O_WRONLY | O_CREAT | O_CLOEXEC);
-        for (std::size_t i = 0; i < 20; ++i)
+        for (std::size_t i = 0; i < batch_chunks + 4; ++i)
             CHECK(f.write(fd, data.data() + i * chunk, chunk) == ssize_t(chunk));
         CHECK(counts().pwrites == 1);
         CHECK(::lseek(fd, 0, SEEK_CUR) == 0);
@@ -429,11 +431,11 @@ TEST_CASE("a block device's batches go around the page cache where they are alig
     }
     SECTION("an upload at an unaligned offset goes through the descriptor")
     {
-        const std::string data = pattern(16 * chunk);
+        const std::string data = pattern(batch_chunks * chunk);
         const std::string path = f.file("0123456789");
         const int fd = f.open(path, O_WRONLY | O_CLOEXEC);
         REQUIRE(::lseek(fd, 10, SEEK_SET) == 10);
-        for (std::size_t i = 0; i < 16; ++i)
+        for (std::size_t i = 0; i < batch_chunks; ++i)
             CHECK(f.write(fd, data.data() + i * chunk, chunk) == ssize_t(chunk));
         CHECK(counts().pwrites == 0);
         CHECK(counts().writes == 1);
@@ -444,7 +446,7 @@ TEST_CASE("a block device's batches go around the page cache where they are alig
     SECTION("a device that refuses direct I/O is read and written through the descriptor")
     {
         counts().refuse_direct = true;
-        const std::string data = pattern(40 * chunk);
+        const std::string data = pattern((batch_chunks + 8) * chunk);
         const std::string path = f.file(data);
         const int in = f.open(path, O_RDONLY | O_CLOEXEC);
         CHECK(f.read_to_end(in, chunk) == data);
@@ -452,12 +454,12 @@ TEST_CASE("a block device's batches go around the page cache where they are alig
         CHECK(f.close(in) == 0);
         const int out = f.open(path, O_WRONLY | O_CLOEXEC);
         REQUIRE(::lseek(out, 4096, SEEK_SET) == 4096);
-        const std::string more = pattern(17 * chunk + 5).substr(5);
-        for (std::size_t i = 0; i < 17; ++i)
+        const std::string more = pattern((batch_chunks + 1) * chunk + 5).substr(5);
+        for (std::size_t i = 0; i < batch_chunks + 1; ++i)
             CHECK(f.write(out, more.data() + i * chunk, chunk) == ssize_t(chunk));
         CHECK(counts().pwrites == 1);
         CHECK(f.close(out) == 0);
         CHECK(file_contents(path) == data.substr(0, 4096) + more +
-                                         data.substr(4096 + 17 * chunk));
+                                         data.substr(4096 + (batch_chunks + 1) * chunk));
     }
 }

@@ -107,11 +107,12 @@ ChannelView channel_view(const PluginImages& images, const fs::path& data, const
     guestfs_pop_error_handler(g);
     view.serving_after = guestfs_blockdev_getsize64(g, "/dev/sdb") == static_cast<int64_t>(transfer_bytes);
 
-    // Transfers that start and end inside the preload's 128 KiB batches: an
-    // upload at an odd offset, and a download from 100 bytes before it to 100
-    // bytes after, whose last read is shorter than a chunk.
+    // Transfers that start and end inside the preload's 512 KiB batches and
+    // cross two of their boundaries: an upload at an odd offset, and a
+    // download from 100 bytes before it to 100 bytes after, whose last read is
+    // shorter than a chunk.
     const fs::path piece = dir.path() / "piece", around = dir.path() / "around";
-    const std::string piece_bytes = file_bytes(data).substr(7, 300'000);
+    const std::string piece_bytes = file_bytes(data).substr(7, 1'300'000);
     std::ofstream(piece.string(), std::ios::binary) << piece_bytes;
     constexpr int64_t at = 12'345;
     const auto device_bytes = [&](const char* device, int64_t offset, int size) {
@@ -132,7 +133,7 @@ ChannelView channel_view(const PluginImages& images, const fs::path& data, const
     // guestfsd's copy reads one device and writes the other 8 KiB at a time:
     // the preload's batch takes the destination, and gives it up at the
     // first read of the source.
-    constexpr int64_t from = 3 * 4096 + 17, to = 5, copied_size = 300'000;
+    constexpr int64_t from = 3 * 4096 + 17, to = 5, copied_size = 1'300'000;
     const std::string source = device_bytes("/dev/sdb", from, copied_size);
     const std::string after_it = device_bytes("/dev/sdc", to + copied_size, 100);
     REQUIRE(guestfs_copy_device_to_device(g, "/dev/sdb", "/dev/sdc", GUESTFS_COPY_DEVICE_TO_DEVICE_SRCOFFSET, from,
