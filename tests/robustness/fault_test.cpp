@@ -80,10 +80,11 @@ std::string script_for(Fault f, const Images& im, const fs::path& marker)
         return fmt::format("add-drive {} format:raw\n", im.scratch.string()) + ro + launched +
                fmt::format("upload {} /dev/sda\n", im.upload.string());
     case Fault::uml_killed_in_read: {
-        // 1 GiB in all, so that the reads outlast the 1.5 s window of the
-        // kill at any speed the channel reaches (225 MB/s on the CI machines).
+        // 4 GiB in all, so that the reads outlast the 1.5 s window of the
+        // kill at any speed the channel reaches (over 600 MB/s on the CI
+        // machines); the kill ends the script at the read it meets.
         std::string reads;
-        for (int i = 0; i < 16; ++i)
+        for (int i = 0; i < 64; ++i)
             reads += "download /dev/sda /dev/null\n";
         return ro + launched + reads;
     }
