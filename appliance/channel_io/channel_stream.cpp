@@ -28,18 +28,13 @@ void ChannelStream::detach()
 
 namespace {
 
-// Splits bytes into parts of at most `part` bytes, appended to out[*used..max).
-// Returns how many bytes found a place.
-std::size_t split(const void* buf, std::size_t count, std::size_t part, iovec* out, int& used, int max)
+// Splits bytes into parts of at most `part` bytes, appended to out[used..max);
+// bytes that find no place are left for a later write.
+void split(const void* buf, std::size_t count, std::size_t part, iovec* out, int& used, int max)
 {
     auto* bytes = static_cast<unsigned char*>(const_cast<void*>(buf));
-    std::size_t done = 0;
-    while (done < count && used < max) {
-        const std::size_t n = std::min(part, count - done);
-        out[used++] = {bytes + done, n};
-        done += n;
-    }
-    return done;
+    for (std::size_t done = 0; done < count && used < max; done += part)
+        out[used++] = {bytes + done, std::min(part, count - done)};
 }
 
 } // namespace
