@@ -123,9 +123,9 @@ TEST_CASE("vfork preload: the same commands, far fewer faults in guestfsd", "[ca
     CHECK(vforked.guest_settle == forked.guest_settle);
 
     // A fork write-protects guestfsd's private pages and guestfsd faults them
-    // back (150-230 a command under UML's copy-on-write, kernel 6.12 with our
-    // patches); a vfork leaves them alone.
+    // back: since kernel patch 0015 about once per page table it writes again
+    // (some 20 a command), 150-230 times before it; a vfork leaves them alone.
     INFO("faults per command: vfork " << vforked.faults_per_command << ", fork " << forked.faults_per_command);
-    CHECK(forked.faults_per_command > 50);
+    CHECK(forked.faults_per_command >= 5);
     CHECK(vforked.faults_per_command * 3 < forked.faults_per_command);
 }
