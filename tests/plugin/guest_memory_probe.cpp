@@ -3,7 +3,9 @@
 // kernel's patches changed how UML maps pages on the host
 // (appliance/kernel/6.12/0006-* and 0007-*): first touches by read and by
 // write, copy-on-write after fork in both directions, private and shared file
-// mappings, stack growth, and accesses that must still kill the process.
+// mappings, stack growth, accesses that must still kill the process, and the
+// registers and flags a process has when it faults (0016-* continues it from
+// the stub's page, not from where it stopped).
 // Prints one "NAME: ok" or "NAME: FAILED (why)" line per check.
 #include <cerrno>
 #include <csignal>
@@ -187,6 +189,103 @@ std::string must_fault(const std::function<void()>& access)
     return "the access did not fault (status " + std::to_string(status) + ")";
 }
 
+// registers_across_fault(page, out): loads a pattern into every general
+// register, sets the carry and direction flags, writes to `page`, and stores
+// what the registers and flags then hold in out[0..15]: rbx, rcx, rdx, rsi,
+// rdi, rbp, r8 to r15, rax, flags. Callee-saved registers are kept.
+extern "C" void registers_across_fault(unsigned char* page, unsigned long* out);
+asm(R"(
+    .text
+    .globl registers_across_fault
+    .type registers_across_fault, @function
+registers_across_fault:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    push %rsi
+    movabs $0x1010101010101010, %rax
+    movabs $0x2020202020202020, %rbx
+    movabs $0x3030303030303030, %rcx
+    movabs $0x4040404040404040, %rdx
+    movabs $0x5050505050505050, %rsi
+    movabs $0x6060606060606060, %rbp
+    movabs $0x7070707070707070, %r8
+    movabs $0x8080808080808080, %r9
+    movabs $0x9090909090909090, %r10
+    movabs $0xa0a0a0a0a0a0a0a0, %r11
+    movabs $0xb0b0b0b0b0b0b0b0, %r12
+    movabs $0xc0c0c0c0c0c0c0c0, %r13
+    movabs $0xd0d0d0d0d0d0d0d0, %r14
+    movabs $0xe0e0e0e0e0e0e0e0, %r15
+    std
+    stc
+    movb $0x5a, (%rdi)
+    pushfq
+    cld
+    push %rax
+    mov 16(%rsp), %rax
+    mov %rbx, 0(%rax)
+    mov %rcx, 8(%rax)
+    mov %rdx, 16(%rax)
+    mov %rsi, 24(%rax)
+    mov %rdi, 32(%rax)
+    mov %rbp, 40(%rax)
+    mov %r8, 48(%rax)
+    mov %r9, 56(%rax)
+    mov %r10, 64(%rax)
+    mov %r11, 72(%rax)
+    mov %r12, 80(%rax)
+    mov %r13, 88(%rax)
+    mov %r14, 96(%rax)
+    mov %r15, 104(%rax)
+    pop %rbx
+    mov %rbx, 112(%rax)
+    pop %rbx
+    mov %rbx, 120(%rax)
+    pop %rsi
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    .size registers_across_fault, .-registers_across_fault
+)");
+
+// Each first write to a fresh page faults, and the fault's mapping change is
+// still pending when the process goes on: every register and the flags must
+// be what they were at the write.
+std::string registers_across_faults()
+{
+    unsigned char* p = map_anonymous(pages * page, PROT_READ | PROT_WRITE);
+    if (!p)
+        return "mmap failed";
+    const unsigned long carry = 0x1, direction = 0x400;
+    for (size_t i = 0; i < pages; ++i) {
+        unsigned long out[16] = {};
+        unsigned char* target = p + i * page;
+        registers_across_fault(target, out);
+        const unsigned long expected[15] = {
+            0x2020202020202020, 0x3030303030303030, 0x4040404040404040, 0x5050505050505050,
+            reinterpret_cast<unsigned long>(target), 0x6060606060606060, 0x7070707070707070,
+            0x8080808080808080, 0x9090909090909090, 0xa0a0a0a0a0a0a0a0, 0xb0b0b0b0b0b0b0b0,
+            0xc0c0c0c0c0c0c0c0, 0xd0d0d0d0d0d0d0d0, 0xe0e0e0e0e0e0e0e0, 0x1010101010101010};
+        for (size_t r = 0; r < 15; ++r)
+            if (out[r] != expected[r])
+                return "register " + std::to_string(r) + " changed at page " + std::to_string(i);
+        if ((out[15] & carry) == 0 || (out[15] & direction) == 0)
+            return "flags changed at page " + std::to_string(i);
+        if (*target != 0x5a)
+            return "the write did not stick at page " + std::to_string(i);
+    }
+    ::munmap(p, pages * page);
+    return {};
+}
+
 } // namespace
 
 // Somewhere in the program's code, to write to.
@@ -199,6 +298,7 @@ int main(int argc, char** argv)
     report("copy on write", copy_on_write());
     report("file mappings", file_mappings(argc > 1 ? argv[1] : "/proc/self/exe"));
     report("stack growth", stack_growth());
+    report("registers across faults", registers_across_faults());
 
     unsigned char* readonly = map_anonymous(page, PROT_READ);
     unsigned char* none = map_anonymous(page, PROT_NONE);
