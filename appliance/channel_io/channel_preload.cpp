@@ -131,9 +131,10 @@ int opened(const char* path, int flags, int fd)
                 return fd;
             disk.closing(fd);
         }
-        // No owner check here: the only vfork children, guestfsd's command
-        // runner's (appliance/vfork/), open /dev/null without O_CLOEXEC,
-        // which the batch never takes.
+        // No owner check here: of guestfsd's vfork children
+        // (appliance/vfork/), the C command runner's open /dev/null without
+        // O_CLOEXEC, which the batch never takes, and the OCaml command
+        // runner's open nothing.
         disk.opened(fd, flags);
     }
     return fd;

@@ -19,6 +19,10 @@ struct BootOptions {
     // guestuml_vfork=0: guestfsd runs without guestuml-vfork.so (its commands
     // then start with a full fork, as on QEMU).
     bool vfork = true;
+    // guestuml_ocaml_fork=0: with guestuml-vfork.so, guestfsd's OCaml
+    // forks (inspection's Chroot.f, its OCaml commands) are all real ones
+    // (appliance/vfork/ocaml_forks.cpp).
+    bool replace_ocaml_forks = true;
     // guestuml_channel_io=0: guestfsd runs without guestuml-channel-io.so (one
     // system call per read, write and clock reading on its channel, as on QEMU).
     bool channel_io = true;

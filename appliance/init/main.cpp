@@ -82,8 +82,12 @@ std::vector<std::string> guestfsd_environment(std::vector<std::string> env, cons
     std::vector<std::string> preloads;
     if (options.lazy_augeas && ::access(augeas_preload, R_OK) == 0)
         preloads.emplace_back(augeas_preload);
-    if (options.vfork && ::access(vfork_preload, R_OK) == 0)
+    if (options.vfork && ::access(vfork_preload, R_OK) == 0) {
         preloads.emplace_back(vfork_preload);
+        // Read and taken out of the environment by the preload.
+        if (!options.replace_ocaml_forks)
+            env.emplace_back("GUESTUML_OCAML_FORK=real");
+    }
     // It knows only guestfsd's default virtio port, not a --channel.
     if (options.channel_io && options.channel.empty() && ::access(channel_io_preload, R_OK) == 0)
         preloads.emplace_back(channel_io_preload);

@@ -6,12 +6,18 @@
 // child guestfsd forked to run it can do that itself and exit, which takes a
 // few system calls. The child may be a vfork child sharing guestfsd's memory:
 // make_mapper_links() makes system calls only, with buffers on the stack.
+//
+// The same execvp also ends an OCaml command's vfork child whose exec failed
+// (ocaml_forks.cpp), which would otherwise go on in OCaml code.
+#include "fork_entry.hpp"
 #include "mapper_links.hpp"
+#include "next_symbol.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,12 +33,7 @@ bool have_root = false;
 
 Execvp c_library_execvp()
 {
-    auto* real = reinterpret_cast<Execvp>(::dlsym(RTLD_NEXT, "execvp"));
-    if (real == nullptr) {
-        std::fprintf(stderr, "guestuml-vfork.so: the C library's execvp was not found: %s\n", ::dlerror());
-        std::abort();
-    }
-    return real;
+    return guestuml::vfork::next_symbol<Execvp>("execvp");
 }
 
 // guestfsd's own root, where "udevadm" is our shim. A child that chrooted into
@@ -66,5 +67,18 @@ extern "C" __attribute__((visibility("default"))) int execvp(const char* file, c
     }
     // A library constructor's child may exec before our constructor has run
     // (a real fork, so looking the function up here is safe).
-    return (real_execvp != nullptr ? real_execvp : c_library_execvp())(file, argv);
+    const int r = (real_execvp != nullptr ? real_execvp : c_library_execvp())(file, argv);
+    // An OCaml command's vfork child (ocaml_forks.cpp) would raise in OCaml
+    // code that shares guestfsd's memory and stack: it ends here instead, as
+    // the C command runner's child does, with a shell's status for a program
+    // that could not be run.
+    if (guestuml_ocaml_vfork_parent != 0 && ::getpid() != guestuml_ocaml_vfork_parent) {
+        const int error = errno;
+        char message[256];
+        const int n = std::snprintf(message, sizeof message, "%s: %s\n", file, std::strerror(error));
+        if (n > 0)
+            (void)!::write(STDERR_FILENO, message, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof message - 1));
+        ::_exit(127);
+    }
+    return r;
 }

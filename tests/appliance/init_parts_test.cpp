@@ -109,6 +109,10 @@ TEST_CASE("boot options come from the kernel command line")
     const auto no_vfork = parse_boot_options("root=/dev/ubda guestuml_vfork=0");
     CHECK_FALSE(no_vfork.vfork);
     CHECK(no_vfork.lazy_augeas);
+    CHECK(profile.replace_ocaml_forks);
+    const auto real_ocaml_forks = parse_boot_options("root=/dev/ubda guestuml_ocaml_fork=0");
+    CHECK_FALSE(real_ocaml_forks.replace_ocaml_forks);
+    CHECK(real_ocaml_forks.vfork);
     CHECK(profile.channel_io);
     CHECK_FALSE(parse_boot_options("root=/dev/ubda guestuml_channel_io=0").channel_io);
     CHECK(profile.lazy_libs);

@@ -32,6 +32,13 @@ std::string guest_shell(guestfs_h* g, const char* command)
     return text;
 }
 
+long guestfsd_faults(guestfs_h* g)
+{
+    // Field 10 of guestfsd's stat (debug sh's shell is its child); the
+    // process name, field 2, has no spaces.
+    return std::stol(guest_shell(g, "set -- $(cat /proc/$PPID/stat); echo ${10}"));
+}
+
 PreloadPlacement preload_placement(guestfs_h* g, const std::string& library)
 {
     return {guest_shell(g, ("grep -c " + library + " /proc/$PPID/maps || true").c_str()),

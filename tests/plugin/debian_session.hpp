@@ -21,6 +21,10 @@ guestuml::test::GuestfsHandle launch_debian_ro(const PluginImages& images, const
 // is guestfsd. REQUIREs success.
 std::string guest_shell(guestfs_h* g, const char* command);
 
+// guestfsd's minor page faults so far (under UML every host fault on a guest
+// page is one).
+long guestfsd_faults(guestfs_h* g);
+
 // Where one of guestfsd's preloads is, as the guest sees it.
 struct PreloadPlacement {
     std::string guestfsd_maps;   // how many lines of guestfsd's maps name the library (grep -c)

@@ -19,13 +19,6 @@ namespace {
 
 constexpr int commands_counted = 10;
 
-// guestfsd's minor faults so far: it is the parent of the shell debug sh runs.
-long guestfsd_faults(guestfs_h* g)
-{
-    // Field 10 of stat; the process name (field 2) has no spaces.
-    return std::stol(guest_shell(g, "set -- $(cat /proc/$PPID/stat); echo ${10}"));
-}
-
 struct CommandView {
     PreloadPlacement preload;
     int64_t size = -1;            // blockdev-getsize64 (udevadm and blockdev, both run by guestfsd's C code)
