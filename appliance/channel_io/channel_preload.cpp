@@ -9,15 +9,13 @@
 // The library's state lives in the objects below, one per process, as the
 // C library's own stdio state does. guestfsd has a single thread.
 #include "channel_stream.hpp"
+#include "next_symbol.hpp"
 #include "disk_batch.hpp"
 #include "tsc_clock.hpp"
 
 #include <cerrno>
 #include <cstdarg>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/select.h>
@@ -31,6 +29,7 @@ using guestuml::channel_io::DiskBatch;
 using guestuml::channel_io::DiskCalls;
 using guestuml::channel_io::SystemCalls;
 using guestuml::channel_io::TscClock;
+using guestuml::preload::cached;
 
 namespace {
 
@@ -47,27 +46,6 @@ pid_t stream_owner = 0;
 // The process whose batch `disk` is, for the same reason: set by our
 // constructor and in a fork's child, never by a vfork's.
 pid_t disk_owner = 0;
-
-template <typename F>
-F next_symbol(const char* name)
-{
-    auto* f = reinterpret_cast<F>(::dlsym(RTLD_NEXT, name));
-    if (f == nullptr) {
-        std::fprintf(stderr, "guestuml-channel-io.so: the C library's %s was not found: %s\n", name, ::dlerror());
-        std::abort();
-    }
-    return f;
-}
-
-// Resolved in our constructor, or at first use if that comes earlier: libraries
-// guestfsd loads may call these from their own constructors, before ours runs.
-template <typename F>
-F& cached(F& slot, const char* name)
-{
-    if (slot == nullptr)
-        slot = next_symbol<F>(name);
-    return slot;
-}
 
 struct NextFunctions {
     int (*open)(const char*, int, ...) = nullptr;

@@ -56,10 +56,12 @@ std::uintptr_t guestuml_chroot_trap_stack = 0;
 namespace guestuml::vfork {
 namespace {
 
-// Descriptors above this at a fork make that fork a real one.
+// Descriptors above this at a fork make that fork a real one. Every index into
+// a bitset of them is checked against it first: bitset's own checks throw,
+// and this library has no C++ runtime.
 constexpr int max_tracked_fd = 1024;
 
-// The functions ours stand in front of; looked up by the constructor.
+// The functions ours stand in front of (preload::cached).
 struct NextFunctions {
     void (*exit)(int) = nullptr;
     int (*close)(int) = nullptr;
@@ -96,13 +98,13 @@ constexpr pid_t in_process_pid = 0x7ffffff0;
 
 [[noreturn]] void exit_now(int status)
 {
-    (next.exit != nullptr ? next.exit : next_symbol<void (*)(int)>("_exit"))(status);
+    preload::cached(next.exit, "_exit")(status);
     std::abort();
 }
 
 void close_fd(int fd)
 {
-    (next.close != nullptr ? next.close : next_symbol<int (*)(int)>("close"))(fd);
+    preload::cached(next.close, "close")(fd);
 }
 
 // A descriptor closed when its owner goes.
@@ -170,7 +172,7 @@ bool open_descriptors(std::bitset<max_tracked_fd>& out)
         if (fd < 0 || fd >= max_tracked_fd)
             complete = false;
         else
-            out.set(static_cast<std::size_t>(fd));
+            out[static_cast<std::size_t>(fd)] = true;
     }
     return complete;
 }
@@ -224,7 +226,7 @@ void close_left_open()
     open_descriptors(now);
     const std::bitset<max_tracked_fd> left = now & ~child.open_at_fork;
     for (std::size_t fd = 0; fd < left.size(); ++fd)
-        if (left.test(fd))
+        if (left[fd])
             close_fd(static_cast<int>(fd));
 }
 
@@ -253,9 +255,9 @@ const guestuml_resume* end_child(int status, std::uintptr_t young_ptr)
 
 __attribute__((constructor)) void find_exit_close_waitpid()
 {
-    next.exit = next_symbol<void (*)(int)>("_exit");
-    next.close = next_symbol<int (*)(int)>("close");
-    next.waitpid = next_symbol<pid_t (*)(pid_t, int*, int)>("waitpid");
+    preload::cached(next.exit, "_exit");
+    preload::cached(next.close, "close");
+    preload::cached(next.waitpid, "waitpid");
 }
 
 } // namespace
@@ -273,8 +275,8 @@ bool start_in_process_child(const OcamlBuild& build)
     const int write_fd = ocaml_fd(frame_word(sp, v.frame.write_fd));
     if (read_fd < 0 || write_fd < 0 || read_fd == write_fd)
         return false;
-    if (!open_descriptors(child.open_at_fork) || !child.open_at_fork.test(static_cast<std::size_t>(read_fd)) ||
-        !child.open_at_fork.test(static_cast<std::size_t>(write_fd)))
+    if (!open_descriptors(child.open_at_fork) || !child.open_at_fork[static_cast<std::size_t>(read_fd)] ||
+        !child.open_at_fork[static_cast<std::size_t>(write_fd)])
         return false;
     child.root_fd = open_raw("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     child.cwd_fd = open_raw(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -327,10 +329,9 @@ const guestuml_resume* guestuml_in_process_child_raised(std::uintptr_t young_ptr
 __attribute__((visibility("default"))) int close(int fd)
 {
     if (child.running && fd >= 0 && fd < guestuml::vfork::max_tracked_fd &&
-        child.open_at_fork.test(static_cast<std::size_t>(fd)) && ::getpid() == child.owner)
+        child.open_at_fork[static_cast<std::size_t>(fd)] && ::getpid() == child.owner)
         return 0;
-    return (guestuml::vfork::next.close != nullptr ? guestuml::vfork::next.close
-                                                   : guestuml::vfork::next_symbol<int (*)(int)>("close"))(fd);
+    return guestuml::preload::cached(guestuml::vfork::next.close, "close")(fd);
 }
 
 __attribute__((visibility("default"))) pid_t waitpid(pid_t pid, int* status, int options)
@@ -341,10 +342,7 @@ __attribute__((visibility("default"))) pid_t waitpid(pid_t pid, int* status, int
             *status = W_EXITCODE(child.status, 0);
         return pid;
     }
-    using Waitpid = pid_t (*)(pid_t, int*, int);
-    return (guestuml::vfork::next.waitpid != nullptr ? guestuml::vfork::next.waitpid
-                                                     : guestuml::vfork::next_symbol<Waitpid>("waitpid"))(
-        pid, status, options);
+    return guestuml::preload::cached(guestuml::vfork::next.waitpid, "waitpid")(pid, status, options);
 }
 
 } // extern "C"

@@ -23,31 +23,23 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-// Read by fork_entry.S; written once, by the constructor, before main runs.
+// Read by fork_entry.S; written by the constructor, before main runs (the
+// real fork also by a fork that comes before the constructor).
 extern "C" {
 __attribute__((visibility("hidden"))) std::uintptr_t guestuml_vfork_return_address = 0;
 __attribute__((visibility("hidden"))) pid_t (*guestuml_real_fork)() = nullptr;
 }
 
-namespace {
-
-pid_t (*c_library_fork())()
-{
-    return guestuml::vfork::next_symbol<pid_t (*)()>("fork");
-}
-
-} // namespace
-
 // fork_entry.S's way to the real fork while guestuml_real_fork is unset: a
 // library guestfsd loads may fork in its own constructor, before ours runs.
 extern "C" __attribute__((visibility("hidden"))) pid_t guestuml_fork_before_setup()
 {
-    return c_library_fork()();
+    return guestuml::preload::cached(guestuml_real_fork, "fork")();
 }
 
 __attribute__((constructor)) static void choose_fork_for_commands()
 {
-    guestuml_real_fork = c_library_fork();
+    guestuml::preload::cached(guestuml_real_fork, "fork");
     // Only guestfsd needs it: the programs it starts get a plain environment.
     ::unsetenv("LD_PRELOAD");
 

@@ -25,16 +25,12 @@ namespace {
 
 using Execvp = int (*)(const char*, char* const[]);
 
-// Set by the constructor, before guestfsd's main runs, and only read after.
+// Set by the constructor, before guestfsd's main runs, and only read after
+// (the real execvp also by an exec that comes before the constructor).
 Execvp real_execvp = nullptr;
 dev_t root_dev = 0;
 ino_t root_ino = 0;
 bool have_root = false;
-
-Execvp c_library_execvp()
-{
-    return guestuml::vfork::next_symbol<Execvp>("execvp");
-}
 
 // guestfsd's own root, where "udevadm" is our shim. A child that chrooted into
 // the guest's filesystem (guestfs_command) runs the guest's own udevadm, and
@@ -47,7 +43,7 @@ bool in_appliance_root() noexcept
 
 __attribute__((constructor)) void find_execvp()
 {
-    real_execvp = c_library_execvp();
+    guestuml::preload::cached(real_execvp, "execvp");
     struct stat st;
     if (::stat("/", &st) == 0) {
         root_dev = st.st_dev;
@@ -67,7 +63,7 @@ extern "C" __attribute__((visibility("default"))) int execvp(const char* file, c
     }
     // A library constructor's child may exec before our constructor has run
     // (a real fork, so looking the function up here is safe).
-    const int r = (real_execvp != nullptr ? real_execvp : c_library_execvp())(file, argv);
+    const int r = guestuml::preload::cached(real_execvp, "execvp")(file, argv);
     // An OCaml command's vfork child (ocaml_forks.cpp) would raise in OCaml
     // code that shares guestfsd's memory and stack: it ends here instead, as
     // the C command runner's child does, with a shell's status for a program
