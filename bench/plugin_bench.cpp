@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -126,6 +127,8 @@ int main(int argc, char* argv[])
             const std::string a = argv[i];
             if (a == "--runs" && i + 1 < argc)
                 runs = std::max(1, std::atoi(argv[++i]));
+            else if (a.empty() || a[0] == '-' || !image.empty())
+                throw std::runtime_error("usage: bench_plugin [--runs N] [IMAGE]");
             else
                 image = a;
         }

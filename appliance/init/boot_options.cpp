@@ -22,6 +22,7 @@ BootOptions parse_boot_options(std::string_view cmdline)
     std::string lazy_augeas;
     std::string vfork;
     std::string ocaml_fork;
+    std::string listings;
     std::string channel_io;
     std::string lazy_libs;
     size_t pos = 0;
@@ -45,6 +46,8 @@ BootOptions parse_boot_options(std::string_view cmdline)
             options.vfork = vfork != "0";
         if (take_value(word, "guestuml_ocaml_fork=", ocaml_fork))
             options.replace_ocaml_forks = ocaml_fork != "0";
+        if (take_value(word, "guestuml_listings=", listings))
+            options.answer_listings = listings != "0";
         if (take_value(word, "guestuml_channel_io=", channel_io))
             options.channel_io = channel_io != "0";
         if (take_value(word, "guestuml_lazy_libs=", lazy_libs))

@@ -23,6 +23,10 @@ struct BootOptions {
     // forks (inspection's Chroot.f, its OCaml commands) are all real ones
     // (appliance/vfork/ocaml_forks.cpp).
     bool replace_ocaml_forks = true;
+    // guestuml_listings=0: with guestuml-vfork.so, guestfsd's listings of LVM
+    // and of /dev/disk/by-path always run lvm and ls, even where the answer is
+    // sure without them (appliance/vfork/exec_in_child.cpp).
+    bool answer_listings = true;
     // guestuml_channel_io=0: guestfsd runs without guestuml-channel-io.so (one
     // system call per read, write and clock reading on its channel, as on QEMU).
     bool channel_io = true;

@@ -1,9 +1,9 @@
 #include "disk_signatures.hpp"
 
 #include "guestuml/unique_fd.hpp"
+#include "lvm_facts.hpp"
 
 #include <array>
-#include <cstring>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -13,7 +13,6 @@ namespace guestuml::init {
 
 namespace {
 
-constexpr size_t sector = 512;
 constexpr std::uint32_t md_magic = 0xa92b4efc;
 
 bool read_at(int fd, std::uint64_t offset, unsigned char* buf, size_t len)
@@ -25,12 +24,7 @@ bool read_at(int fd, std::uint64_t offset, unsigned char* buf, size_t len)
 
 bool has_lvm_label(std::span<const unsigned char> head)
 {
-    for (size_t s = 0; s < 4 && (s + 1) * sector <= head.size(); ++s) {
-        const unsigned char* p = head.data() + s * sector;
-        if (std::memcmp(p, "LABELONE", 8) == 0 && std::memcmp(p + 24, "LVM2 001", 8) == 0)
-            return true;
-    }
-    return false;
+    return lvm::has_label(head.data(), head.size());
 }
 
 std::vector<std::uint64_t> md_superblock_offsets(std::uint64_t size_bytes)
@@ -60,7 +54,7 @@ DiskSignatures probe_signatures(const std::string& device)
     UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
         return found;
-    std::array<unsigned char, 4 * sector> head{};
+    std::array<unsigned char, lvm::label_scan_bytes> head{};
     if (read_at(fd.get(), 0, head.data(), head.size()))
         found.lvm = has_lvm_label(head);
     std::uint64_t size = 0;

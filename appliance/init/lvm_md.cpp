@@ -39,15 +39,7 @@ std::vector<std::string> md_devices()
 
 std::string lvm_config_text()
 {
-    return "# Written by guestuml-init: there is no udev in this appliance.\n"
-           "devices {\n"
-           "\tuse_devicesfile = 0\n"
-           "\tobtain_device_list_from_udev = 0\n"
-           "}\n"
-           "activation {\n"
-           "\tudev_sync = 0\n"
-           "\tudev_rules = 0\n"
-           "}\n";
+    return lvm::appliance_config;
 }
 
 void write_lvm_config()

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "boot_log.hpp"
+#include "lvm_facts.hpp"
 
 #include <functional>
 #include <string>
@@ -11,7 +12,7 @@
 namespace guestuml::init {
 
 // Where the udev-free LVM configuration lives; guestfsd gets LVM_SYSTEM_DIR=this.
-inline constexpr const char* lvm_system_dir = "/tmp/lvm";
+inline constexpr const char* lvm_system_dir = lvm::system_dir;
 
 // The lvm.conf text: no devices file, no udev device list, no udev synchronisation.
 std::string lvm_config_text();

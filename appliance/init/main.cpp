@@ -87,6 +87,8 @@ std::vector<std::string> guestfsd_environment(std::vector<std::string> env, cons
         // Read and taken out of the environment by the preload.
         if (!options.replace_ocaml_forks)
             env.emplace_back("GUESTUML_OCAML_FORK=real");
+        if (!options.answer_listings)
+            env.emplace_back("GUESTUML_LISTINGS=real");
     }
     // It knows only guestfsd's default virtio port, not a --channel.
     if (options.channel_io && options.channel.empty() && ::access(channel_io_preload, R_OK) == 0)

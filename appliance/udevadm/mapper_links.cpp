@@ -1,4 +1,5 @@
 #include "mapper_links.hpp"
+#include "raw_syscalls.hpp"
 
 #include <cstddef>
 #include <cstdio>
@@ -40,14 +41,9 @@ private:
     bool overflow_ = false;
 };
 
-// Direct system calls: guestfsd's preloads wrap open, read and close, and a
-// vfork child must not run their code on guestfsd's state.
-int sys_open(const char* path, int flags) noexcept
-{
-    return static_cast<int>(::syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, 0));
-}
-
-void sys_close(int fd) noexcept { ::syscall(SYS_close, fd); }
+using guestuml::preload::for_each_entry;
+using guestuml::preload::sys_close;
+using guestuml::preload::sys_open;
 
 // The first line of a small file, without its newline; empty on any failure.
 void read_line(const char* path, char* out, std::size_t size) noexcept
@@ -56,7 +52,7 @@ void read_line(const char* path, char* out, std::size_t size) noexcept
     const int fd = sys_open(path, O_RDONLY);
     if (fd < 0)
         return;
-    const long n = ::syscall(SYS_read, fd, out, size - 1);
+    const long n = guestuml::preload::sys_read(fd, out, size - 1);
     sys_close(fd);
     if (n <= 0)
         return;
@@ -82,31 +78,6 @@ bool parse_device(const char* text, unsigned& major, unsigned& minor) noexcept
         }
     }
     return field == &minor && digits;
-}
-
-// Calls f(name) for each entry of dir, "." and ".." left out.
-template <typename F>
-void for_each_entry(const char* dir, F f) noexcept
-{
-    const int fd = sys_open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return;
-    alignas(8) char buf[4096];
-    for (;;) {
-        const long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        for (long off = 0; off < n;) {
-            // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
-            unsigned short reclen;
-            std::memcpy(&reclen, buf + off + 16, sizeof reclen);
-            const char* name = buf + off + 19;
-            if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0)
-                f(name);
-            off += reclen;
-        }
-    }
-    sys_close(fd);
 }
 
 void link_device(const char* sys_block, const char* dev_dir, const char* dm) noexcept

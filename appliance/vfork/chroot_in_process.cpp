@@ -32,6 +32,7 @@
 
 #include "fork_entry.hpp"
 #include "next_symbol.hpp"
+#include "raw_syscalls.hpp"
 
 #include <bitset>
 #include <cerrno>
@@ -107,30 +108,6 @@ void close_fd(int fd)
     preload::cached(next.close, "close")(fd);
 }
 
-// A descriptor closed when its owner goes.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd()
-    {
-        if (fd_ >= 0)
-            close_fd(fd_);
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
-
-// Straight to the kernel: the channel preload's open() keeps books on what
-// guestfsd opens, and these are ours.
-int open_raw(const char* path, int flags)
-{
-    return static_cast<int>(::syscall(SYS_openat, AT_FDCWD, path, flags, 0));
-}
-
 std::uintptr_t frame_word(std::uintptr_t sp, std::uintptr_t offset)
 {
     return *reinterpret_cast<const std::uintptr_t*>(sp + offset);
@@ -184,12 +161,12 @@ bool open_descriptors(std::bitset<max_tracked_fd>& out)
 // if it did guestfsd could no longer fall back on the pipe.
 bool pipe_to_memfd(int read_fd, int write_fd)
 {
-    const Fd memory(::memfd_create("guestuml-chroot-result", MFD_CLOEXEC));
+    const preload::RawFd memory(::memfd_create("guestuml-chroot-result", MFD_CLOEXEC));
     if (memory.get() < 0)
         return false;
     char path[64];
     std::snprintf(path, sizeof path, "/proc/self/fd/%d", memory.get());
-    const Fd reader(open_raw(path, O_RDONLY | O_CLOEXEC));
+    const preload::RawFd reader(preload::sys_open(path, O_RDONLY));
     if (reader.get() < 0)
         return false;
     if (::dup2(memory.get(), write_fd) != write_fd || ::dup2(reader.get(), read_fd) != read_fd) {
@@ -278,8 +255,8 @@ bool start_in_process_child(const OcamlBuild& build)
     if (!open_descriptors(child.open_at_fork) || !child.open_at_fork[static_cast<std::size_t>(read_fd)] ||
         !child.open_at_fork[static_cast<std::size_t>(write_fd)])
         return false;
-    child.root_fd = open_raw("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    child.cwd_fd = open_raw(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    child.root_fd = preload::sys_open("/", O_PATH | O_DIRECTORY);
+    child.cwd_fd = preload::sys_open(".", O_PATH | O_DIRECTORY);
     if (child.root_fd < 0 || child.cwd_fd < 0 || !pipe_to_memfd(read_fd, write_fd)) {
         forget_saved_directories();
         return false;

@@ -31,7 +31,7 @@ __attribute__((visibility("hidden"))) extern std::uintptr_t guestuml_unix_fork_r
 __attribute__((visibility("hidden"))) extern guestuml_resume guestuml_command_resume;
 
 // guestfsd's pid while an OCaml command's vfork child runs, else 0: the child
-// compares it with its own (settle_in_child.cpp).
+// compares it with its own (exec_in_child.cpp).
 __attribute__((visibility("hidden"))) extern pid_t guestuml_ocaml_vfork_parent;
 
 // OCaml trap frames (the enclosing handler, then the handler's code) that a

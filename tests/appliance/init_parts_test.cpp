@@ -112,6 +112,8 @@ TEST_CASE("boot options come from the kernel command line")
     CHECK(profile.replace_ocaml_forks);
     const auto real_ocaml_forks = parse_boot_options("root=/dev/ubda guestuml_ocaml_fork=0");
     CHECK_FALSE(real_ocaml_forks.replace_ocaml_forks);
+    CHECK(real_ocaml_forks.answer_listings);
+    CHECK_FALSE(parse_boot_options("root=/dev/ubda guestuml_listings=0").answer_listings);
     CHECK(real_ocaml_forks.vfork);
     CHECK(profile.channel_io);
     CHECK_FALSE(parse_boot_options("root=/dev/ubda guestuml_channel_io=0").channel_io);

@@ -39,6 +39,12 @@ long guestfsd_faults(guestfs_h* g)
     return std::stol(guest_shell(g, "set -- $(cat /proc/$PPID/stat); echo ${10}"));
 }
 
+long guest_processes(guestfs_h* g)
+{
+    return std::stol(guest_shell(g, "while read -r key value; do [ \"$key\" = processes ] && echo \"$value\"; done "
+                                    "< /proc/stat; true"));
+}
+
 PreloadPlacement preload_placement(guestfs_h* g, const std::string& library)
 {
     return {guest_shell(g, ("grep -c " + library + " /proc/$PPID/maps || true").c_str()),

@@ -25,6 +25,10 @@ std::string guest_shell(guestfs_h* g, const char* command);
 // page is one).
 long guestfsd_faults(guestfs_h* g);
 
+// The guest kernel's count of processes created since boot (each debug sh
+// adds its own few).
+long guest_processes(guestfs_h* g);
+
 // Where one of guestfsd's preloads is, as the guest sees it.
 struct PreloadPlacement {
     std::string guestfsd_maps;   // how many lines of guestfsd's maps name the library (grep -c)

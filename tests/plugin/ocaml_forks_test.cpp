@@ -29,13 +29,6 @@ namespace {
 
 constexpr int calls_counted = 20;
 
-// The guest kernel's count of processes created since boot.
-long guest_processes(guestfs_h* g)
-{
-    return std::stol(guest_shell(g, "while read -r key value; do [ \"$key\" = processes ] && echo \"$value\"; done "
-                                    "< /proc/stat; true"));
-}
-
 // guestfsd's root, working directory and open descriptors.
 std::string guestfsd_place(guestfs_h* g)
 {

@@ -61,7 +61,7 @@ CommandView command_view(const PluginImages& images, const char* append)
     view.serving_after = guestfs_exists(g, "/etc") == 1 && guestfs_blockdev_getsize64(g, "/dev/sda") == view.size;
 
     // The udevadm program, wrapped in a script that notes each run: with the
-    // preload, guestfsd's settles never reach it (settle_in_child.cpp), and a
+    // preload, guestfsd's settles never reach it (exec_in_child.cpp), and a
     // command run in the guest's root still runs the guest's own udevadm.
     guest_shell(g, "mv /usr/sbin/udevadm /usr/sbin/udevadm.shim && "
                    "printf '#!/bin/sh\\necho \"$*\" >> /tmp/udevadm-runs\\nexec /usr/sbin/udevadm.shim \"$@\"\\n' "

@@ -1,15 +1,23 @@
-// guestuml-vfork.so's second part: guestfsd's `udevadm settle` without the
-// udevadm program. guestfsd runs a settle before most calls that name a device
-// (43 in one virt-inspector of a small Debian image), each a fork and exec of
-// our static shim, 4 to 10 ms under UML. All the shim does for a settle is
-// make the /dev/mapper links udev would have made (appliance/udevadm/); the
-// child guestfsd forked to run it can do that itself and exit, which takes a
-// few system calls. The child may be a vfork child sharing guestfsd's memory:
-// make_mapper_links() makes system calls only, with buffers on the stack.
+// guestuml-vfork.so's execvp: the commands guestfsd runs whose work the child
+// it forked can do itself, without starting a program. Under UML a program's
+// start is dear (its mappings and page faults are round trips through the
+// host), and the child may be a vfork child sharing guestfsd's memory, so
+// what it does instead makes system calls only, with buffers on the stack.
+// - `udevadm settle`, before most calls that name a device (43 in one
+//   virt-inspector of a small Debian image), each 4 to 10 ms for our static
+//   shim: all the shim does for a settle is make the /dev/mapper links udev
+//   would have made (appliance/udevadm/).
+// - guestfsd's listings whose answer it can be sure of: LVM's while there is
+//   no LVM (lvm_listing.cpp), and /dev/disk/by-path's while it holds only
+//   guestuml-init's links (by_path_listing.cpp). GUESTUML_LISTINGS=real in
+//   guestfsd's environment (guestuml_listings=0 on the kernel command line)
+//   has the programs run instead.
 //
 // The same execvp also ends an OCaml command's vfork child whose exec failed
 // (ocaml_forks.cpp), which would otherwise go on in OCaml code.
+#include "by_path_listing.hpp"
 #include "fork_entry.hpp"
+#include "lvm_listing.hpp"
 #include "mapper_links.hpp"
 #include "next_symbol.hpp"
 
@@ -31,10 +39,12 @@ Execvp real_execvp = nullptr;
 dev_t root_dev = 0;
 ino_t root_ino = 0;
 bool have_root = false;
+bool answer_listings = true;
 
-// guestfsd's own root, where "udevadm" is our shim. A child that chrooted into
-// the guest's filesystem (guestfs_command) runs the guest's own udevadm, and
-// must never have links made in the guest's /dev.
+// guestfsd's own root, where "udevadm" is our shim and "lvm" reads our
+// lvm.conf. A child that chrooted into the guest's filesystem
+// (guestfs_command) runs the guest's own programs, and must never have links
+// made in the guest's /dev.
 bool in_appliance_root() noexcept
 {
     struct stat st;
@@ -44,6 +54,9 @@ bool in_appliance_root() noexcept
 __attribute__((constructor)) void find_execvp()
 {
     guestuml::preload::cached(real_execvp, "execvp");
+    const char* listings = std::getenv("GUESTUML_LISTINGS");
+    answer_listings = listings == nullptr || std::strcmp(listings, "real") != 0;
+    ::unsetenv("GUESTUML_LISTINGS");
     struct stat st;
     if (::stat("/", &st) == 0) {
         root_dev = st.st_dev;
@@ -60,6 +73,14 @@ extern "C" __attribute__((visibility("default"))) int execvp(const char* file, c
         in_appliance_root()) {
         guestuml::udevadm::make_mapper_links();
         ::_exit(0);
+    }
+    if (answer_listings && std::strcmp(file, "lvm") == 0 && in_appliance_root() &&
+        guestuml::vfork::lvm_listing_is_empty(argv))
+        ::_exit(0);
+    if (answer_listings && std::strcmp(file, "ls") == 0 && in_appliance_root()) {
+        const int status = guestuml::vfork::list_by_path(argv);
+        if (status >= 0)
+            ::_exit(status);
     }
     // A library constructor's child may exec before our constructor has run
     // (a real fork, so looking the function up here is safe).
