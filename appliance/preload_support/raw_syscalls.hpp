@@ -1,12 +1,13 @@
 // File system calls made directly, not through the C library's functions:
-// guestfsd's preloads wrap open, read, write and close, and a child guestfsd forked
-// by vfork must not run their code on guestfsd's state. Header-only, for
-// code without a C++ runtime of its own.
+// guestfsd's preloads wrap open, read, write, close and fstat, and a child
+// guestfsd forked by vfork must not run their code on guestfsd's state.
+// Header-only, for code without a C++ runtime of its own.
 #pragma once
 
 #include <cstddef>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -29,6 +30,11 @@ inline long sys_read(int fd, void* buf, std::size_t size) noexcept
 inline long sys_write(int fd, const void* buf, std::size_t size) noexcept
 {
     return ::syscall(SYS_write, fd, buf, size);
+}
+
+inline int sys_fstat(int fd, struct stat* st) noexcept
+{
+    return static_cast<int>(::syscall(SYS_fstat, fd, st));
 }
 
 inline long sys_pread(int fd, void* buf, std::size_t size, off_t offset) noexcept

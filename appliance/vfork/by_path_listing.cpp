@@ -93,10 +93,10 @@ std::size_t format_link(const Link& link, char* out) noexcept
     return used;
 }
 
-bool write_all(const char* data, std::size_t size) noexcept
+bool write_all(int fd, const char* data, std::size_t size) noexcept
 {
     while (size > 0) {
-        const long n = preload::sys_write(STDOUT_FILENO, data, size);
+        const long n = preload::sys_write(fd, data, size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -115,10 +115,15 @@ int list_by_path(const char* const argv[]) noexcept
         std::strcmp(argv[1], "-1v") != 0 || argv[2] == nullptr || std::strcmp(argv[2], by_path_dir) != 0 ||
         argv[3] != nullptr)
         return -1;
+    return write_by_path_listing(by_path_dir, STDOUT_FILENO);
+}
+
+int write_by_path_listing(const char* dir, int out_fd) noexcept
+{
     Link links[max_links];
     std::size_t count = 0;
     bool ours = true;
-    const bool read = preload::for_each_entry(by_path_dir, [&](const char* name) {
+    const bool read = preload::for_each_entry(dir, [&](const char* name) {
         Link link{};
         if (!ours || count == max_links || !parse_link(name, link)) {
             ours = false;
@@ -132,13 +137,16 @@ int list_by_path(const char* const argv[]) noexcept
     });
     if (!read || !ours)
         return -1;
-    // Each line is at most 11 + 9 + 5 + 9 + 1 characters.
+    // Each line is at most 11 + 9 + 5 + 9 + 1 characters. guestfsd's C command
+    // runner reads the pipe only after its vfork child has exec'd or exited,
+    // so the whole listing must fit in the pipe: 64 KiB, guestfsd being root.
     char text[max_links * 40];
+    static_assert(sizeof text <= 16384);
     std::size_t used = 0;
     for (std::size_t i = 0; i < count; ++i)
         used += format_link(links[i], text + used);
     // ls's status when it cannot write its output.
-    return write_all(text, used) ? 0 : 2;
+    return write_all(out_fd, text, used) ? 0 : 2;
 }
 
 } // namespace guestuml::vfork

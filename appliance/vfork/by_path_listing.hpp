@@ -10,4 +10,9 @@ namespace guestuml::vfork {
 // and buffers on the stack, so that a vfork child may call it.
 int list_by_path(const char* const argv[]) noexcept;
 
+// The same for directory dir, written to out_fd: ls's exit status, or -1 with
+// nothing written if an entry is not one of guestuml-init's links or dir
+// cannot be read.
+int write_by_path_listing(const char* dir, int out_fd) noexcept;
+
 } // namespace guestuml::vfork

@@ -20,6 +20,7 @@
 #include "lvm_listing.hpp"
 #include "mapper_links.hpp"
 #include "next_symbol.hpp"
+#include "raw_syscalls.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -94,7 +95,8 @@ extern "C" __attribute__((visibility("default"))) int execvp(const char* file, c
         char message[256];
         const int n = std::snprintf(message, sizeof message, "%s: %s\n", file, std::strerror(error));
         if (n > 0)
-            (void)!::write(STDERR_FILENO, message, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof message - 1));
+            guestuml::preload::sys_write(STDERR_FILENO, message,
+                                         std::min<std::size_t>(static_cast<std::size_t>(n), sizeof message - 1));
         ::_exit(127);
     }
     return r;

@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 namespace guestuml::vfork {
@@ -32,7 +34,7 @@ using preload::sys_read;
 
 // guestfsd 1.48's listings, exactly (daemon/lvm.ml's lvs, with and without
 // -S; daemon/lvm.c's pvs and vgs). Real lvm, with no physical volume,
-// prints nothing for each and exits 0 (tests/plugin/lvm_listing_test.cpp).
+// prints nothing for each and exits 0 (tests/plugin/listings_test.cpp).
 constexpr const char* listings[][10] = {
     {"lvm", "lvs", "-o", "vg_name,lv_name", "-S", "lv_role=public && lv_skip_activation!=yes", "--noheadings",
      "--separator", "/", nullptr},
@@ -91,9 +93,12 @@ bool config_is_inits() noexcept
            std::memcmp(text, lvm::appliance_config, sizeof lvm::appliance_config - 1) == 0;
 }
 
-// True only if /dev/NAME can be read and carries no LVM label. /proc/partitions
-// writes a '/' in a name as '!'.
-bool device_has_no_label(const char* name, std::size_t length) noexcept
+// True only if /dev/NAME is the block device major:minor, can be read, and
+// carries no LVM label. /proc/partitions writes a '/' in a name as '!'. The
+// read bypasses the page cache, as lvm's own does: a label written through
+// another device node (the whole disk, for a partition) leaves this node's
+// cached copy stale.
+bool device_has_no_label(const char* name, std::size_t length, unsigned major, unsigned minor) noexcept
 {
     char path[128] = "/dev/";
     constexpr std::size_t prefix = sizeof "/dev/" - 1;
@@ -102,13 +107,32 @@ bool device_has_no_label(const char* name, std::size_t length) noexcept
     for (std::size_t i = 0; i < length; ++i)
         path[prefix + i] = name[i] == '!' ? '/' : name[i];
     path[prefix + length] = '\0';
-    const RawFd fd(sys_open(path, O_RDONLY | O_NOCTTY));
-    if (!fd)
+    const RawFd fd(sys_open(path, O_RDONLY | O_NOCTTY | O_DIRECT));
+    struct stat st;
+    if (!fd || preload::sys_fstat(fd.get(), &st) != 0 || !S_ISBLK(st.st_mode) ||
+        st.st_rdev != ::makedev(major, minor))
         return false;
-    unsigned char head[lvm::label_scan_bytes];
+    // O_DIRECT wants the buffer, offset and length aligned to the logical
+    // block size, at most 4096 here.
+    alignas(4096) unsigned char head[4096];
+    static_assert(sizeof head >= lvm::label_scan_bytes);
     const long n = sys_pread(fd.get(), head, sizeof head, 0);
     // A device shorter than the four sectors is too small for a physical volume.
     return n >= 0 && !lvm::has_label(head, static_cast<std::size_t>(n));
+}
+
+// A decimal field of /proc/partitions.
+bool parse_unsigned(const char* text, std::size_t length, unsigned& value) noexcept
+{
+    if (length == 0 || length > 9)
+        return false;
+    value = 0;
+    for (std::size_t i = 0; i < length; ++i) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        value = value * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    return true;
 }
 
 // /proc/partitions: a heading line, a blank line, then "major minor blocks
@@ -142,7 +166,11 @@ bool no_device_has_label() noexcept
             ++fields;
         }
         if (!heading && fields != 0) {
-            if (fields != 4 || !device_has_no_label(field[3], length[3]))
+            unsigned major = 0;
+            unsigned minor = 0;
+            if (fields != 4 || !parse_unsigned(field[0], length[0], major) ||
+                !parse_unsigned(field[1], length[1], minor) ||
+                !device_has_no_label(field[3], length[3], major, minor))
                 return false;
         }
         heading = false;

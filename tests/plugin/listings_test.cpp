@@ -4,7 +4,8 @@
 //   is guestuml-init's. The same session with every listing run by lvm
 //   (guestuml_listings=0) must give the same answers at each step, as LVM is
 //   made on a scratch disk, removed and filtered, and lvm must run exactly
-//   where the answer needs it.
+//   where the answer needs it: a label on a disk, or an lvm.conf that is not
+//   guestuml-init's.
 // - /dev/disk/by-path's (by_path_listing.cpp), in ls's version order: twelve
 //   disks must map to the same names both ways (a plain sort would put
 //   virtio-uml-10 before virtio-uml-2), and ls must run only once a link of
@@ -96,6 +97,7 @@ struct ListingView {
     long with_pv = 0;            // a physical volume on the scratch disk
     long after_removal = 0;      // everything removed again
     long with_filter = 0;        // a physical volume hidden by lvm_set_filter
+    long other_config = 0;       // no label, lvm.conf rewritten by lvm_clear_filter
 };
 
 ListingView listing_view(const PluginImages& images, const char* append)
@@ -130,6 +132,10 @@ ListingView listing_view(const PluginImages& images, const char* append)
     view.with_filter = lvm_runs_per_round(g);
     REQUIRE(guestfs_lvm_clear_filter(g) == 0);
     view.answers += "cleared: " + listings(g) + "\n";
+    // No label again, but lvm.conf is guestfsd's now, no longer guestuml-init's.
+    REQUIRE(guestfs_lvm_remove_all(g) == 0);
+    view.answers += "cleared and removed: " + listings(g) + "\n";
+    view.other_config = lvm_runs_per_round(g);
 
     REQUIRE(guestfs_shutdown(g) == 0);
     return view;
@@ -150,7 +156,8 @@ TEST_CASE("LVM listings: answered without lvm only while there is no LVM, the sa
                               "lv: lvs [/dev/VG/LV ] pvs [/dev/sdb ] vgs [VG ]\n"
                               "removed: lvs [] pvs [] vgs []\n"
                               "filter: lvs [] pvs [] vgs []\n"
-                              "cleared: lvs [] pvs [/dev/sdb ] vgs []\n");
+                              "cleared: lvs [] pvs [/dev/sdb ] vgs []\n"
+                              "cleared and removed: lvs [] pvs [] vgs []\n");
     CHECK(answered.answers == real.answers);
 
     // One lvm per listing, three per round, wherever lvm has to answer: a
@@ -158,15 +165,18 @@ TEST_CASE("LVM listings: answered without lvm only while there is no LVM, the sa
     INFO("lvm runs per round: answered " << answered.without_lvm << " " << answered.with_pv << " "
                                           << answered.after_removal << " " << answered.with_filter << ", real "
                                           << real.without_lvm << " " << real.with_pv << " " << real.after_removal
-                                          << " " << real.with_filter);
+                                          << " " << real.with_filter << "; with guestfsd's lvm.conf: answered "
+                                          << answered.other_config << ", real " << real.other_config);
     CHECK(answered.without_lvm == 0);
     CHECK(answered.with_pv == 3);
     CHECK(answered.after_removal == 0);
     CHECK(answered.with_filter == 3);
+    CHECK(answered.other_config == 3);
     CHECK(real.without_lvm == 3);
     CHECK(real.with_pv == 3);
     CHECK(real.after_removal == 3);
     CHECK(real.with_filter == 3);
+    CHECK(real.other_config == 3);
 }
 
 namespace {
