@@ -44,7 +44,6 @@
 #include <fcntl.h>
 #include <memory>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -179,9 +178,9 @@ bool pipe_to_memfd(int read_fd, int write_fd)
 void forget_saved_directories()
 {
     if (child.root_fd >= 0)
-        close_fd(child.root_fd);
+        preload::sys_close(child.root_fd);
     if (child.cwd_fd >= 0)
-        close_fd(child.cwd_fd);
+        preload::sys_close(child.cwd_fd);
     child.root_fd = child.cwd_fd = -1;
 }
 

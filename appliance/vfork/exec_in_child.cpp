@@ -16,6 +16,7 @@
 // The same execvp also ends an OCaml command's vfork child whose exec failed
 // (ocaml_forks.cpp), which would otherwise go on in OCaml code.
 #include "by_path_listing.hpp"
+#include "env_switch.hpp"
 #include "fork_entry.hpp"
 #include "lvm_listing.hpp"
 #include "mapper_links.hpp"
@@ -55,9 +56,7 @@ bool in_appliance_root() noexcept
 __attribute__((constructor)) void find_execvp()
 {
     guestuml::preload::cached(real_execvp, "execvp");
-    const char* listings = std::getenv("GUESTUML_LISTINGS");
-    answer_listings = listings == nullptr || std::strcmp(listings, "real") != 0;
-    ::unsetenv("GUESTUML_LISTINGS");
+    answer_listings = guestuml::preload::take_switch("GUESTUML_LISTINGS");
     struct stat st;
     if (::stat("/", &st) == 0) {
         root_dev = st.st_dev;

@@ -17,12 +17,11 @@
 // Which call forked is in OCaml's domain state: caml_c_call stores the OCaml
 // return address there before it enters unix_fork.
 #include "chroot_in_process.hpp"
+#include "env_switch.hpp"
 #include "fork_entry.hpp"
 #include "main_program.hpp"
 #include "ocaml_build.hpp"
 
-#include <cstdlib>
-#include <cstring>
 #include <unistd.h>
 
 extern "C" {
@@ -43,10 +42,7 @@ pid_t guestfsd_pid = 0;
 
 __attribute__((constructor)) void find_ocaml_build()
 {
-    const char* choice = std::getenv("GUESTUML_OCAML_FORK");
-    const bool wanted = choice == nullptr || std::strcmp(choice, "real") != 0;
-    ::unsetenv("GUESTUML_OCAML_FORK");
-    if (!wanted)
+    if (!preload::take_switch("GUESTUML_OCAML_FORK"))
         return;
     guestfsd_pid = ::getpid();
     const MainProgram program = main_program();
