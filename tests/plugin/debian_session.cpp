@@ -1,7 +1,11 @@
 #include "debian_session.hpp"
 
+#include <boost/filesystem/fstream.hpp>
+#include <boost/filesystem/operations.hpp>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <cstdlib>
+#include <fmt/format.h>
 
 namespace guestuml::plugin::test {
 
@@ -43,6 +47,36 @@ long guest_processes(guestfs_h* g)
 {
     return std::stol(guest_shell(g, "while read -r key value; do [ \"$key\" = processes ] && echo \"$value\"; done "
                                     "< /proc/stat; true"));
+}
+
+std::string scratch_disk(const boost::filesystem::path& dir, const std::string& name, int size_mib)
+{
+    const boost::filesystem::path disk = dir / name;
+    {
+        boost::filesystem::ofstream out(disk);
+    }
+    boost::filesystem::resize_file(disk, static_cast<std::uintmax_t>(size_mib) << 20);
+    return disk.string();
+}
+
+void note_program_runs(guestfs_h* g, const std::string& program)
+{
+    guest_shell(g, fmt::format("set -e; p=$(command -v {0}); mkdir /tmp/real-{0}; mv \"$p\" /tmp/real-{0}/{0}; "
+                               "printf '#!/bin/sh\\necho \"$*\" >> /tmp/{0}-runs\\n"
+                               "exec /tmp/real-{0}/{0} \"$@\"\\n' > \"$p\"; "
+                               "chmod 755 \"$p\"; : > /tmp/{0}-runs",
+                               program)
+                       .c_str());
+}
+
+std::string program_runs(guestfs_h* g, const std::string& program)
+{
+    return guest_shell(g, ("cat /tmp/" + program + "-runs").c_str());
+}
+
+long program_run_count(guestfs_h* g, const std::string& program)
+{
+    return std::stol(guest_shell(g, ("wc -l < /tmp/" + program + "-runs").c_str()));
 }
 
 PreloadPlacement preload_placement(guestfs_h* g, const std::string& library)

@@ -5,6 +5,7 @@
 #include "guestfs_handle.hpp"
 #include "plugin_images.hpp"
 
+#include <boost/filesystem/path.hpp>
 #include <guestfs.h>
 #include <string>
 #include <vector>
@@ -28,6 +29,21 @@ long guestfsd_faults(guestfs_h* g);
 // The guest kernel's count of processes created since boot (each debug sh
 // adds its own few).
 long guest_processes(guestfs_h* g);
+
+// A blank raw disk of size_mib MiB (sparse) named name in dir; its path.
+std::string scratch_disk(const boost::filesystem::path& dir, const std::string& name, int size_mib);
+
+// Puts a script in front of the appliance's program (found on guestfsd's
+// PATH) that notes each run, its arguments on a line of their own, and runs
+// the real one. A command answered in guestfsd's child without the program
+// is a process all the same, so the guest's process count cannot tell.
+void note_program_runs(guestfs_h* g, const std::string& program);
+
+// The arguments of each run noted since note_program_runs, one line a run.
+std::string program_runs(guestfs_h* g, const std::string& program);
+
+// How many runs program_runs holds.
+long program_run_count(guestfs_h* g, const std::string& program);
 
 // Where one of guestfsd's preloads is, as the guest sees it.
 struct PreloadPlacement {

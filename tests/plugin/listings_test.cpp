@@ -15,8 +15,6 @@
 
 #include "guestuml/temp_dir.hpp"
 
-#include <boost/filesystem.hpp>
-#include <boost/filesystem/fstream.hpp>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -25,7 +23,6 @@
 #include <vector>
 
 using namespace guestuml::plugin::test;
-namespace fs = boost::filesystem;
 
 namespace {
 
@@ -44,17 +41,6 @@ std::string joined(char** list)
     return text;
 }
 
-// A scratch disk of size_mib MiB (sparse) in dir.
-std::string scratch_disk(const fs::path& dir, const std::string& name, int size_mib)
-{
-    const fs::path disk = dir / name;
-    {
-        fs::ofstream out(disk);
-    }
-    fs::resize_file(disk, static_cast<std::uintmax_t>(size_mib) << 20);
-    return disk.string();
-}
-
 // One round of guestfsd's three listings.
 std::string listings(guestfs_h* g)
 {
@@ -62,33 +48,13 @@ std::string listings(guestfs_h* g)
            joined(guestfs_vgs(g)) + "]";
 }
 
-// Puts a counter in front of one of the appliance's programs: each run of it
-// adds a line to /tmp/PROGRAM-runs. (A listing answered without the program
-// is a process all the same, guestfsd's child, so the guest's process count
-// cannot tell.)
-void count_runs(guestfs_h* g, const std::string& program)
-{
-    const std::string real_dir = "/tmp/real-" + program;
-    const std::string runs = "/tmp/" + program + "-runs";
-    guest_shell(g, fmt::format("set -e; p=$(command -v {0}); mkdir {1}; mv \"$p\" {1}/{0}; "
-                               "printf '#!/bin/sh\\necho run >> {2}\\nexec {1}/{0} \"$@\"\\n' > \"$p\"; "
-                               "chmod 755 \"$p\"; : > {2}",
-                               program, real_dir, runs)
-                       .c_str());
-}
-
-long runs_so_far(guestfs_h* g, const std::string& program)
-{
-    return std::stol(guest_shell(g, ("wc -l < /tmp/" + program + "-runs").c_str()));
-}
-
 // How many times lvm ran in one round of listings.
 long lvm_runs_per_round(guestfs_h* g)
 {
-    const long before = runs_so_far(g, "lvm");
+    const long before = program_run_count(g, "lvm");
     for (int i = 0; i < rounds_counted; ++i)
         listings(g);
-    return (runs_so_far(g, "lvm") - before) / rounds_counted;
+    return (program_run_count(g, "lvm") - before) / rounds_counted;
 }
 
 struct ListingView {
@@ -107,7 +73,7 @@ ListingView listing_view(const PluginImages& images, const char* append)
     guestfs_h* g = handle.get();
     ListingView view;
 
-    count_runs(g, "lvm");
+    note_program_runs(g, "lvm");
     // guestfsd's first lvs asks lvm for its help text (once per session).
     view.answers = "none: " + listings(g) + "\n";
     view.without_lvm = lvm_runs_per_round(g);
@@ -197,19 +163,19 @@ ByPathView by_path_view(const PluginImages& images, const char* append)
     guestfs_h* g = handle.get();
     ByPathView view;
 
-    count_runs(g, "ls");
+    note_program_runs(g, "ls");
     view.devices = joined(guestfs_list_devices(g));
     view.devices += fmt::format("sdk {} MiB, sdl {} MiB", guestfs_blockdev_getsize64(g, "/dev/sdk") >> 20,
                                 guestfs_blockdev_getsize64(g, "/dev/sdl") >> 20);
-    long before = runs_so_far(g, "ls");
+    long before = program_run_count(g, "ls");
     for (int i = 0; i < rounds_counted; ++i)
         joined(guestfs_list_devices(g));
-    view.ls_per_list = (runs_so_far(g, "ls") - before) / rounds_counted;
+    view.ls_per_list = (program_run_count(g, "ls") - before) / rounds_counted;
 
     guest_shell(g, "ln -s ../../vdb /dev/disk/by-path/other-link");
-    before = runs_so_far(g, "ls");
+    before = program_run_count(g, "ls");
     joined(guestfs_list_devices(g));
-    view.ls_with_other_link = runs_so_far(g, "ls") - before;
+    view.ls_with_other_link = program_run_count(g, "ls") - before;
 
     REQUIRE(guestfs_shutdown(g) == 0);
     return view;

@@ -13,8 +13,6 @@
 #include "guestuml/temp_dir.hpp"
 
 #include <algorithm>
-#include <boost/filesystem.hpp>
-#include <boost/filesystem/fstream.hpp>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -23,7 +21,6 @@
 #include <vector>
 
 using namespace guestuml::plugin::test;
-namespace fs = boost::filesystem;
 
 namespace {
 
@@ -78,12 +75,7 @@ struct ForkView {
 ForkView fork_view(const PluginImages& images, const char* append)
 {
     guestuml::TempDir dir("guestuml-ocaml-forks");
-    const fs::path scratch = dir.path() / "scratch.img";
-    {
-        fs::ofstream out(scratch);
-    }
-    fs::resize_file(scratch, 64 << 20);
-    const auto handle = launch_debian_ro(images, append, {scratch.string()});
+    const auto handle = launch_debian_ro(images, append, {scratch_disk(dir.path(), "scratch.img", 64)});
     guestfs_h* g = handle.get();
     ForkView view;
 

@@ -63,12 +63,10 @@ CommandView command_view(const PluginImages& images, const char* append)
     // The udevadm program, wrapped in a script that notes each run: with the
     // preload, guestfsd's settles never reach it (exec_in_child.cpp), and a
     // command run in the guest's root still runs the guest's own udevadm.
-    guest_shell(g, "mv /usr/sbin/udevadm /usr/sbin/udevadm.shim && "
-                   "printf '#!/bin/sh\\necho \"$*\" >> /tmp/udevadm-runs\\nexec /usr/sbin/udevadm.shim \"$@\"\\n' "
-                   "> /usr/sbin/udevadm && chmod 755 /usr/sbin/udevadm");
+    note_program_runs(g, "udevadm");
     CHECK(guestfs_blockdev_getsize64(g, "/dev/sda") == view.size);
     CHECK(guestfs_blockdev_getss(g, "/dev/sda") == 512);
-    view.shim_runs = guest_shell(g, "cat /tmp/udevadm-runs 2>/dev/null; true");
+    view.shim_runs = program_runs(g, "udevadm");
     char* settle[] = {const_cast<char*>("udevadm"), const_cast<char*>("settle"), nullptr};
     char* settled = guestfs_command(g, settle);
     CHECK(settled == nullptr);
