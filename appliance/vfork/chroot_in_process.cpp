@@ -223,7 +223,7 @@ const guestuml_resume* end_child(int status, std::uintptr_t young_ptr)
     child.status = status & 0xff;
 
     child.resume.sp = child.resume_sp;
-    child.resume.caml_state = *reinterpret_cast<const std::uintptr_t*>(build.address(build.vetted->caml_state));
+    child.resume.caml_state = build.caml_state();
     child.resume.ip = child.resume_ip;
     child.resume.result = (static_cast<std::uintptr_t>(in_process_pid) << 1) | 1;
     return &child.resume;

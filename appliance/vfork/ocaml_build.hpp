@@ -13,11 +13,12 @@ struct OcamlBuild {
 
     // An address in guestfsd, from its offset in the binary.
     std::uintptr_t address(std::uintptr_t offset) const { return load + offset; }
-    // A field of OCaml's domain state (Caml_state), by byte offset.
+    // OCaml's domain state (Caml_state): where its fields are.
+    std::uintptr_t caml_state() const { return *reinterpret_cast<const std::uintptr_t*>(address(vetted->caml_state)); }
+    // A field of the domain state, by byte offset.
     std::uintptr_t& caml_field(std::uintptr_t offset) const
     {
-        const auto state = *reinterpret_cast<const std::uintptr_t*>(address(vetted->caml_state));
-        return *reinterpret_cast<std::uintptr_t*>(state + offset);
+        return *reinterpret_cast<std::uintptr_t*>(caml_state() + offset);
     }
 };
 
