@@ -6,6 +6,7 @@
 //
 // usage: bench_boot [--runs N] [--kernels debian,minimal] [--no-qemu]
 #include "boot_profile.hpp"
+#include "qemu_reference.hpp"
 
 #include "guestuml/appliance_cache.hpp"
 #include "guestuml/process.hpp"
@@ -56,8 +57,9 @@ double guestfish_run()
     guestuml::SpawnOptions opts;
     opts.argv = {"guestfish", "-a", "/dev/null", "run"};
     // libguestfs's own appliance on QEMU, whatever the caller's environment says.
-    opts.extra_env = {"LIBGUESTFS_BACKEND=direct", "LIBGUESTFS_HV=/usr/bin/qemu-system-x86_64",
-                      "LIBGUESTFS_PATH=/usr/lib/x86_64-linux-gnu/guestfs"};
+    opts.extra_env = guestuml::test::qemu_reference_settings;
+    opts.extra_env.push_back("LIBGUESTFS_HV=/usr/bin/qemu-system-x86_64");
+    opts.extra_env.push_back("LIBGUESTFS_PATH=/usr/lib/x86_64-linux-gnu/guestfs");
     const auto start = Clock::now();
     guestuml::Process proc(opts);
     const int status = proc.wait();

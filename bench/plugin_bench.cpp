@@ -17,6 +17,8 @@
 #include "fork_scaling.hpp"
 #include "tree_memory.hpp"
 
+#include "qemu_reference.hpp"
+
 #include "guestuml/error.hpp"
 #include "guestuml/temp_dir.hpp"
 
@@ -137,7 +139,7 @@ int main(int argc, char* argv[])
             image = make_debian_image(dir.path());
 
         const std::string guestuml_env = capture(quote(GUESTUML_PROGRAM) + " env 2>/dev/null");
-        const std::string qemu_env = "unset LIBGUESTFS_HV LIBGUESTFS_PATH; export LIBGUESTFS_BACKEND=direct\n";
+        const std::string qemu_env = guestuml::test::qemu_reference_shell_prefix();
         const std::string img = quote(image.string());
         std::vector<std::pair<std::string, std::string>> commands{
             {"guestfish --ro -a IMG run", fmt::format("guestfish --ro -a {} run", img)},

@@ -13,6 +13,8 @@
 // elsewhere.
 //
 // usage: bench_transfer [--mib N (512)] [--serial-mib N (32)] [--dir DIR]
+#include "qemu_reference.hpp"
+
 #include "guestuml/error.hpp"
 #include "guestuml/temp_dir.hpp"
 
@@ -114,7 +116,7 @@ try {
     const std::vector<Setup> setups = {
         {"guestuml virtio", guestuml_env + " GUESTUML_CHANNEL=virtio", mib},
         {"guestuml serial", guestuml_env + " GUESTUML_CHANNEL=serial", serial_mib},
-        {"libguestfs+QEMU TCG", "env -u LIBGUESTFS_HV -u LIBGUESTFS_PATH LIBGUESTFS_BACKEND=direct", mib},
+        {"libguestfs+QEMU TCG", guestuml::test::qemu_reference_shell_prefix(), mib},
         // What guestuml-channel-io.so (appliance/channel_io/) gains.
         {"guestuml virtio, plain", guestuml_env + " GUESTUML_CHANNEL=virtio LIBGUESTFS_APPEND=guestuml_channel_io=0",
          mib},

@@ -1,5 +1,7 @@
 #include "tool_run.hpp"
 
+#include "qemu_reference.hpp"
+
 #include "guestuml/error.hpp"
 #include "guestuml/temp_dir.hpp"
 
@@ -106,7 +108,7 @@ ToolResult run_tool(Hypervisor hv, const std::string& command_line, const std::s
     if (hv == Hypervisor::guestuml)
         env = guestuml_env_exports();
     else
-        env = "unset LIBGUESTFS_HV LIBGUESTFS_PATH; export LIBGUESTFS_BACKEND=direct\n";
+        env = guestuml::test::qemu_reference_shell_prefix();
     return run_shell(env + command_line, stdin_text);
 }
 

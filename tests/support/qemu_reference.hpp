@@ -1,0 +1,27 @@
+// How tests and benchmarks run stock libguestfs on its own appliance under QEMU,
+// the reference guestuml is compared with and timed against.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace guestuml::test {
+
+// NAME=VALUE settings for the reference run. TCG is forced because on nested
+// VMs /dev/kvm may exist and yet hang the guest after the BIOS (our 2-core CI
+// machines, 2026-12-05): the reference must be QEMU as it runs where KVM does
+// not work, which is what guestuml replaces.
+inline const std::vector<std::string> qemu_reference_settings{"LIBGUESTFS_BACKEND=direct",
+                                                              "LIBGUESTFS_BACKEND_SETTINGS=force_tcg"};
+
+// A shell prefix (ends in a newline) that drops guestuml's settings and applies
+// qemu_reference_settings, for a command line run by sh.
+inline std::string qemu_reference_shell_prefix()
+{
+    std::string prefix = "unset LIBGUESTFS_HV LIBGUESTFS_PATH; export";
+    for (const auto& setting : qemu_reference_settings)
+        prefix += " " + setting;
+    return prefix + "\n";
+}
+
+} // namespace guestuml::test
