@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "os_images.hpp"
+#include "qemu_reference.hpp"
 #include "guestuml/run_command.hpp"
 
 #include "guestuml/temp_dir.hpp"
@@ -128,9 +129,8 @@ TEST_CASE("inspect: JSON facts, schema, expectations and virt-inspector's XML", 
     const auto ours_json = save(dir.path() / "ours.json", r.out);
 
     // The reference: virt-inspector itself, on stock libguestfs and QEMU.
-    const auto reference = guestuml::run_command(
-        {"env", "-u", "LIBGUESTFS_HV", "-u", "LIBGUESTFS_PATH", "LIBGUESTFS_BACKEND=direct", "virt-inspector",
-         "--no-icon", "-a", image});
+    const auto reference =
+        guestuml::run_command(guestuml::test::qemu_reference_argv({"virt-inspector", "--no-icon", "-a", image}));
     INFO(reference.err);
     REQUIRE(reference.succeeded());
     const auto reference_xml = save(dir.path() / "virt-inspector.xml", reference.out);

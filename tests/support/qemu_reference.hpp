@@ -24,4 +24,14 @@ inline std::string qemu_reference_shell_prefix()
     return prefix + "\n";
 }
 
+// argv run through env(1) with guestuml's settings dropped and
+// qemu_reference_settings applied, for a command started without a shell.
+inline std::vector<std::string> qemu_reference_argv(const std::vector<std::string>& argv)
+{
+    std::vector<std::string> full{"env", "-u", "LIBGUESTFS_HV", "-u", "LIBGUESTFS_PATH"};
+    full.insert(full.end(), qemu_reference_settings.begin(), qemu_reference_settings.end());
+    full.insert(full.end(), argv.begin(), argv.end());
+    return full;
+}
+
 } // namespace guestuml::test
