@@ -14,21 +14,30 @@ namespace guestuml::test {
 inline const std::vector<std::string> qemu_reference_settings{"LIBGUESTFS_BACKEND=direct",
                                                               "LIBGUESTFS_BACKEND_SETTINGS=force_tcg"};
 
-// A shell prefix (ends in a newline) that drops guestuml's settings and applies
-// qemu_reference_settings, for a command line run by sh.
+// guestuml's settings (what `guestuml env` points libguestfs at), which the
+// reference run drops.
+inline const std::vector<std::string> qemu_reference_dropped{"LIBGUESTFS_HV", "LIBGUESTFS_PATH"};
+
+// A shell prefix (ends in a newline) that drops qemu_reference_dropped and
+// applies qemu_reference_settings, for a command line run by sh.
 inline std::string qemu_reference_shell_prefix()
 {
-    std::string prefix = "unset LIBGUESTFS_HV LIBGUESTFS_PATH; export";
+    std::string prefix = "unset";
+    for (const auto& name : qemu_reference_dropped)
+        prefix += " " + name;
+    prefix += "; export";
     for (const auto& setting : qemu_reference_settings)
         prefix += " " + setting;
     return prefix + "\n";
 }
 
-// argv run through env(1) with guestuml's settings dropped and
+// argv run through env(1) with qemu_reference_dropped dropped and
 // qemu_reference_settings applied, for a command started without a shell.
 inline std::vector<std::string> qemu_reference_argv(const std::vector<std::string>& argv)
 {
-    std::vector<std::string> full{"env", "-u", "LIBGUESTFS_HV", "-u", "LIBGUESTFS_PATH"};
+    std::vector<std::string> full{"env"};
+    for (const auto& name : qemu_reference_dropped)
+        full.insert(full.end(), {"-u", name});
     full.insert(full.end(), qemu_reference_settings.begin(), qemu_reference_settings.end());
     full.insert(full.end(), argv.begin(), argv.end());
     return full;
